@@ -1,0 +1,68 @@
+"""The one data type every detector returns, and the interface every detector implements.
+
+A Finding never carries the matched text: only where it is and what it is. Anything that must
+refer to the value later (consistent redaction placeholders, audit correlation) uses a keyed
+fingerprint computed from the text by the caller, never the text itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+CATEGORY_SECRET = "secret"
+CATEGORY_PHI = "phi"
+CATEGORY_PII = "pii"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One detected value: its category and type, where it sits, and how sure we are."""
+
+    category: str  # "secret" | "phi" | "pii"
+    type: str  # e.g. "AWS_ACCESS_KEY_ID", "US_SSN", "MEDICAL_RECORD_NUMBER"
+    start: int  # character offset into the scanned text (inclusive)
+    end: int  # character offset (exclusive)
+    line: int  # 1-based line of `start`
+    score: float  # 0.0 .. 1.0
+    detector: str  # the detector (rule family / recognizer) that produced it
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """Every detector: a name, and a pure scan of text to findings."""
+
+    name: str
+
+    def scan(self, text: str) -> list[Finding]: ...
+
+
+class LineIndex:
+    """Maps character offsets to 1-based line numbers in O(log n)."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0]
+        start = text.find("\n")
+        while start != -1:
+            self._starts.append(start + 1)
+            start = text.find("\n", start + 1)
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self._starts, offset)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.start, -f.score, f.type))
+
+
+def dedupe_overlapping(findings: Sequence[Finding]) -> list[Finding]:
+    """Keep the highest-scoring finding where findings of the same category overlap."""
+    kept: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (-f.score, f.start)):
+        if not any(
+            k.category == f.category and k.start < f.end and f.start < k.end for k in kept
+        ):
+            kept.append(f)
+    return sort_findings(kept)
