@@ -1,0 +1,130 @@
+"""The decision engine: event + effective policy → decision (Open Policy Agent style).
+
+The engine is pure with respect to its inputs (event, policy, filesystem as it is now): it does
+not write anything. Rendering the decision for Claude Code and logging it are separate stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from claude_guard.models import (
+    BUILTIN_TOOL_INPUTS,
+    AnyEvent,
+    PostToolUse,
+    PreToolUse,
+    UserPromptSubmit,
+    is_mcp_tool,
+    parse_tool_input,
+)
+from claude_guard.pathrules import PathMatch, PathRuleSet
+from claude_guard.paths import home_dir
+from claude_guard.policy.merge import EffectivePolicy
+from claude_guard.policy.schema import Action, Mode
+from claude_guard.touches import TouchContext, TouchSet, touches_of_prompt, touches_of_tool
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the policy says about one event, with everything needed to explain it."""
+
+    action: Action  # what the policy decided
+    mode: Mode
+    reason: str
+    rule_ids: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()  # paths that matched a rule (never contents)
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def enforced(self) -> Action:
+        """What Claude Code is told. Monitor mode records the decision but lets the call run."""
+        return Action.ALLOW if self.mode is Mode.MONITOR else self.action
+
+
+class DecisionEngine:
+    """Built once per policy and project; decides any number of events."""
+
+    def __init__(self, policy: EffectivePolicy, project_root: str, home: str | None = None) -> None:
+        self.policy = policy
+        self.project_root = project_root
+        self.rules = PathRuleSet(policy.path_rules, home or home_dir(), project_root)
+
+    def decide(self, event: AnyEvent) -> Decision:
+        if isinstance(event, PreToolUse):
+            return self._pre_tool_use(event)
+        if isinstance(event, UserPromptSubmit):
+            return self._prompt(event)
+        if isinstance(event, PostToolUse):
+            return self._allow("tool output recorded")
+        return self._allow(f"{event.hook_event_name} recorded")
+
+    # ------------------------------------------------------------------------- events
+
+    def _pre_tool_use(self, event: PreToolUse) -> Decision:
+        tool = event.tool_name
+        known = tool in BUILTIN_TOOL_INPUTS
+        verdict = self.policy.tool_verdict(tool, known=known or is_mcp_tool(tool))
+        if verdict.action is not Action.ALLOW:
+            where = f"{verdict.layer} policy, tools.{verdict.pattern}" if verdict.layer else (
+                "built-in default for tools claude-guard does not know"
+            )
+            rule = f"{verdict.layer}:tools.{verdict.pattern}" if verdict.layer else "default:unknown_tool"
+            return self._decision(verdict.action, f"tool {tool} is not allowed ({where})", (rule,))
+        # Known tools must have the shape we expect: a Read without file_path is not "no path".
+        parse_tool_input(tool, event.tool_input)
+        ctx = TouchContext(event.cwd, self.policy.limits.max_walk_entries)
+        return self._judge_touches(touches_of_tool(tool, event.tool_input, ctx), f"{tool}")
+
+    def _prompt(self, event: UserPromptSubmit) -> Decision:
+        return self._judge_touches(touches_of_prompt(event.prompt, event.cwd), "prompt")
+
+    # ------------------------------------------------------------------------- judging
+
+    def _judge_touches(self, found: TouchSet, subject: str) -> Decision:
+        matches: list[PathMatch] = []
+        for touch in found.touches:
+            matches.extend(self.rules.matches(touch.path, touch.access))
+        strictest = Action.strictest(*(m.action for m in matches))
+        if found.unresolved:
+            fallback = self.policy.defaults.unanalysable_command
+            if fallback.rank > strictest.rank or (fallback is strictest and not matches):
+                return self._decision(
+                    fallback,
+                    f"{subject}: cannot verify what it touches: {found.unresolved[0]}",
+                    ("default:unanalysable",),
+                    notes=tuple(found.unresolved),
+                )
+        if strictest is Action.ALLOW:
+            return self._allow(f"{subject}: no rule matched", notes=tuple(found.unresolved))
+        deciding = [m for m in matches if m.action is strictest]
+        return self._decision(
+            strictest,
+            _explain(subject, deciding),
+            tuple(dict.fromkeys(m.rule.qualified_id for m in deciding)),
+            paths=tuple(dict.fromkeys(m.path for m in deciding)),
+        )
+
+    def _allow(self, reason: str, notes: tuple[str, ...] = ()) -> Decision:
+        return Decision(Action.ALLOW, self.policy.mode, reason, notes=notes)
+
+    def _decision(
+        self,
+        action: Action,
+        reason: str,
+        rule_ids: tuple[str, ...],
+        paths: tuple[str, ...] = (),
+        notes: tuple[str, ...] = (),
+    ) -> Decision:
+        return Decision(action, self.policy.mode, reason, rule_ids, paths, notes)
+
+
+def _explain(subject: str, matches: list[PathMatch]) -> str:
+    first = matches[0]
+    rule = first.rule.rule
+    verb = {"deny": "denied", "ask": "needs approval", "allow": "allowed"}[first.action.value]
+    what = rule.description or f"matches {', '.join(rule.patterns[:3])}"
+    more = f" (and {len(matches) - 1} more)" if len(matches) > 1 else ""
+    return (
+        f"{subject}: {first.access.value} of {first.path} {verb} by rule "
+        f"{first.rule.qualified_id} — {what}{more}"
+    )

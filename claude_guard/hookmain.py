@@ -1,0 +1,208 @@
+"""One hook call from raw stdin bytes to the answer Claude Code reads, failing closed.
+
+Every stage that can fail turns its failure into a deny with a reason that says what went
+wrong, without quoting the event (it may hold secrets). The caller (the stdlib-only hook script)
+writes the answer and exits with its code; it adds its own deny for anything that escapes here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from claude_guard.audit import AuditError, open_audit_log
+from claude_guard.engine import Decision, DecisionEngine
+from claude_guard.models import (
+    KNOWN_EVENTS,
+    AnyEvent,
+    ValidationError,
+    describe_validation_error,
+    parse_event,
+)
+from claude_guard.paths import find_project_root
+from claude_guard.policy.loader import PolicyError, guard_home, layer_sources, load_layers
+from claude_guard.policy.merge import EffectivePolicy, merge_layers
+from claude_guard.policy.schema import Action
+
+EXIT_ALLOW = 0
+EXIT_BLOCK = 2
+_ID_FIELDS = ("session_id", "prompt_id", "tool_use_id", "agent_id", "agent_type")
+
+
+@dataclass(frozen=True)
+class HookAnswer:
+    exit_code: int
+    stdout: str = ""
+    stderr: str = ""
+
+
+class HookFailure(Exception):
+    """A failure with a message that is safe to show and to log."""
+
+
+def run_hook(raw: bytes, env: Mapping[str, str] | None = None) -> HookAnswer:
+    """Evaluate one event. Never raises: every failure is a deny with a reason."""
+    started = time.monotonic()
+    environ: Mapping[str, str] = os.environ if env is None else env
+    home = guard_home(environ)
+    context: dict[str, Any] = {}
+    try:
+        payload = _decode(raw)
+        context = _identifiers(payload)
+        event = _validate(payload)
+        policy, project_root = _load_policy(event.cwd, environ)
+        _check_size(raw, policy)
+        decision = DecisionEngine(policy, project_root).decide(event)
+    except HookFailure as failure:
+        return _fail(home, context, str(failure), started)
+    except ValidationError as exc:  # a known tool with an input it does not accept
+        return _fail(home, context, f"invalid tool input ({describe_validation_error(exc)})", started)
+    except Exception as exc:
+        return _fail(home, context, _internal_error(exc), started)
+    return _finish(home, event, policy, decision, started)
+
+
+# ----------------------------------------------------------------------------- stages
+
+
+def _decode(raw: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise HookFailure(f"event is not UTF-8 (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise HookFailure(f"event is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise HookFailure("event JSON is nested too deeply") from None
+    if not isinstance(payload, dict):
+        raise HookFailure("event is not a JSON object")
+    return payload
+
+
+def _validate(payload: dict[str, Any]) -> AnyEvent:
+    name = payload.get("hook_event_name")
+    if name not in KNOWN_EVENTS:
+        shown = name if isinstance(name, str) and name.isidentifier() and len(name) < 40 else "?"
+        raise HookFailure(f"unknown hook event {shown!r}")
+    try:
+        return parse_event(payload)
+    except ValidationError as exc:
+        raise HookFailure(f"malformed {name} event ({describe_validation_error(exc)})") from None
+
+
+def _load_policy(cwd: str, env: Mapping[str, str]) -> tuple[EffectivePolicy, str]:
+    project_root = find_project_root(cwd, env)
+    try:
+        layers = load_layers(layer_sources(project_root, env))
+    except PolicyError as exc:
+        raise HookFailure(f"policy error: {exc}") from None
+    return merge_layers(layers), project_root
+
+
+def _check_size(raw: bytes, policy: EffectivePolicy) -> None:
+    limit = policy.limits.max_event_bytes
+    if len(raw) > limit:
+        raise HookFailure(f"event of {len(raw)} bytes exceeds the policy limit of {limit} bytes")
+
+
+def _identifiers(payload: dict[str, Any]) -> dict[str, Any]:
+    """IDs for the audit record of a failed call, kept only if they look like IDs."""
+    found = {k: v for k in _ID_FIELDS if _is_identifier(v := payload.get(k))}
+    name = payload.get("hook_event_name")
+    if _is_identifier(name):
+        found["event"] = name
+    tool = payload.get("tool_name")
+    if _is_identifier(tool):
+        found["tool"] = tool
+    return found
+
+
+def _is_identifier(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= 128
+        and all(c.isalnum() or c in "-_.:" for c in value)
+    )
+
+
+def _internal_error(exc: BaseException) -> str:
+    """The exception type and where it happened: never its message or local variables."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"internal error ({type(exc).__name__}{where})"
+
+
+# ----------------------------------------------------------------------------- answers
+
+
+def _finish(
+    home: Path, event: AnyEvent, policy: EffectivePolicy, decision: Decision, started: float
+) -> HookAnswer:
+    record = {
+        **_event_fields(event),
+        "decision": decision.enforced.value,
+        "policy_decision": decision.action.value,
+        "mode": decision.mode.value,
+        "rule_ids": list(decision.rule_ids),
+        "reason": decision.reason,
+        "paths": list(decision.paths),
+        "notes": list(decision.notes),
+        "policy_hash": policy.content_hash,
+        "policy_version": policy.version,
+    }
+    try:
+        _audit(home, record, started)
+    except AuditError as exc:
+        return _block(f"{exc}; the call is denied because it could not be recorded")
+    return render(event.hook_event_name, decision)
+
+
+def _fail(home: Path, context: dict[str, Any], message: str, started: float) -> HookAnswer:
+    record = {**context, "decision": "deny", "reason": message, "error": message.split(" (")[0]}
+    try:
+        _audit(home, record, started)
+    except AuditError as exc:
+        message = f"{message}; also {exc}"
+    return _block(message)
+
+
+def _audit(home: Path, record: dict[str, Any], started: float) -> None:
+    record["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
+    open_audit_log(home).record(**record)
+
+
+def _event_fields(event: AnyEvent) -> dict[str, Any]:
+    fields = {k: getattr(event, k, None) for k in _ID_FIELDS}
+    fields["event"] = event.hook_event_name
+    fields["tool"] = getattr(event, "tool_name", None)
+    return fields
+
+
+def render(event_name: str, decision: Decision) -> HookAnswer:
+    """The answer in the form Claude Code acts on for this event."""
+    action = decision.enforced
+    if action is Action.ALLOW:
+        # No output: defer to Claude Code's own permission flow (an explicit "allow" would
+        # skip the user's permission prompts).
+        return HookAnswer(EXIT_ALLOW)
+    if action is Action.ASK and event_name == "PreToolUse":
+        answer = {
+            "hookSpecificOutput": {
+                "hookEventName": "PreToolUse",
+                "permissionDecision": "ask",
+                "permissionDecisionReason": f"claude-guard: {decision.reason}",
+            }
+        }
+        return HookAnswer(EXIT_ALLOW, stdout=json.dumps(answer))
+    # Deny — and `ask` where the event has no way to ask. Exit 2 blocks tool calls and prompts.
+    return _block(decision.reason)
+
+
+def _block(reason: str) -> HookAnswer:
+    return HookAnswer(EXIT_BLOCK, stderr=f"claude-guard: {reason}\n")

@@ -1,0 +1,138 @@
+"""Path rules compiled for matching: gitignore semantics (pathspec) over normalised paths.
+
+Patterns are matched against absolute paths written without their leading slash, so that a
+gitignore pattern without a slash (`.env`, `*.pem`) matches at any depth on the machine, a
+pattern with one is anchored (`/etc/shadow`), and `~/` is the home directory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import pathspec
+
+from claude_guard.paths import NormalPath, normalise, relative_to
+from claude_guard.policy.merge import LayeredRule
+from claude_guard.policy.schema import Access, Action, Scope
+
+
+@dataclass(frozen=True, slots=True)
+class PathMatch:
+    rule: LayeredRule
+    path: str  # the spelling (lexical or symlink-resolved) that matched
+    access: Access
+
+    @property
+    def action(self) -> Action:
+        return self.rule.rule.action
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledRule:
+    layered: LayeredRule
+    spec: pathspec.PathSpec
+
+
+class PathRuleSet:
+    """Every path rule of the effective policy, compiled once, matched many times."""
+
+    def __init__(self, rules: Sequence[LayeredRule], home: str, project_root: str) -> None:
+        homes = _spellings_of_dir(home)
+        self.project_roots = _spellings_of_dir(project_root)
+        self._rules = [_compile(rule, homes) for rule in rules]
+
+    def matches(self, path: NormalPath, access: Access) -> list[PathMatch]:
+        found: list[PathMatch] = []
+        for compiled in self._rules:
+            rule = compiled.layered.rule
+            if access not in rule.access:
+                continue
+            for spelling in path.spellings():
+                if self._matches_one(compiled, spelling, path.is_dir):
+                    found.append(PathMatch(compiled.layered, spelling, access))
+                    break
+        return found
+
+    def is_inside_project(self, absolute: str) -> bool:
+        return any(relative_to(absolute, root) is not None for root in self.project_roots)
+
+    def _matches_one(self, compiled: _CompiledRule, spelling: str, is_dir: bool) -> bool:
+        scope = compiled.layered.rule.scope
+        if scope is Scope.PROJECT:
+            candidates = [
+                rel
+                for root in self.project_roots
+                if (rel := relative_to(spelling, root)) is not None and rel != "."
+            ]
+        else:
+            if scope is Scope.OUTSIDE_PROJECT and self.is_inside_project(spelling):
+                return False
+            candidates = [spelling.lstrip("/")] if spelling != "/" else []
+        suffix = "/" if is_dir else ""
+        return any(compiled.spec.match_file(c + suffix) for c in candidates)
+
+
+def _compile(rule: LayeredRule, homes: list[str]) -> _CompiledRule:
+    lines: list[str] = []
+    for pattern in rule.rule.patterns:
+        negated = pattern.startswith("!")
+        body = pattern[1:] if negated else pattern
+        for expanded in _expand_home_pattern(body, homes):
+            lines.append(("!" if negated else "") + expanded)
+    return _CompiledRule(rule, pathspec.GitIgnoreSpec.from_lines(lines))
+
+
+def _expand_home_pattern(pattern: str, homes: list[str]) -> list[str]:
+    """`~/x` becomes one anchored pattern per spelling of the home directory."""
+    if pattern == "~" or pattern.startswith("~/"):
+        rest = pattern[1:]
+        return ["/" + home.strip("/") + rest for home in homes]
+    return [pattern]
+
+
+def _spellings_of_dir(path: str) -> list[str]:
+    real = os.path.realpath(path)
+    return [path] if real == path else [path, real]
+
+
+@dataclass(frozen=True, slots=True)
+class WalkResult:
+    files: list[NormalPath]
+    truncated: bool
+
+
+def walk_files(root: NormalPath, max_entries: int, include: pathspec.PathSpec | None) -> WalkResult:
+    """The files a recursive search from `root` could open, up to `max_entries` entries.
+
+    Symlinked files are reported (their targets are checked by the caller); symlinked
+    directories are reported as paths but not descended into, so cycles cannot hang the walk.
+    """
+    files: list[NormalPath] = []
+    seen = 0
+    for entry_path in _scan(root.real):
+        seen += 1
+        if seen > max_entries:
+            return WalkResult(files, truncated=True)
+        rel = os.path.relpath(entry_path, root.real)
+        if include is not None and not include.match_file(rel):
+            continue
+        files.append(normalise(entry_path, root.real))
+    return WalkResult(files, truncated=False)
+
+
+def _scan(directory: str) -> Iterator[str]:
+    stack = [directory]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    else:
+                        yield entry.path
+        except OSError:
+            # Unreadable directories cannot be searched by the tool either.
+            continue

@@ -1,0 +1,1 @@
+"""Policy: layered YAML files merged so that lower layers can only tighten."""

@@ -1,0 +1,167 @@
+"""The policy file format: one YAML document per layer, validated by these models.
+
+A policy layer says which tools may run, which paths may be read or written, and how strict
+content detection is. Layers are merged by `claude_guard.policy.merge` so that a lower layer
+(user, project) can only make the result stricter than a higher one (managed).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+
+class Action(StrEnum):
+    """What happens to a call. Ordered from least to most restrictive."""
+
+    ALLOW = "allow"
+    ASK = "ask"
+    DENY = "deny"
+
+    @property
+    def rank(self) -> int:
+        return _ACTION_RANK[self]
+
+    @staticmethod
+    def strictest(*actions: Action) -> Action:
+        return max(actions, key=lambda a: a.rank, default=Action.ALLOW)
+
+
+_ACTION_RANK = {Action.ALLOW: 0, Action.ASK: 1, Action.DENY: 2}
+
+
+class Mode(StrEnum):
+    """`monitor` records what would have been decided but lets every call through."""
+
+    MONITOR = "monitor"
+    ENFORCE = "enforce"
+
+
+class Access(StrEnum):
+    READ = "read"
+    WRITE = "write"
+
+
+class Scope(StrEnum):
+    """Where a path rule's patterns apply.
+
+    anywhere: any path on the machine; patterns without a slash match at any depth, `~/x` is
+    anchored at the home directory, `/x` at the filesystem root.
+    project: paths inside the project root, patterns relative to it (gitignore semantics).
+    outside_project: like anywhere, but only for paths that resolve outside the project root.
+    """
+
+    ANYWHERE = "anywhere"
+    PROJECT = "project"
+    OUTSIDE_PROJECT = "outside_project"
+
+
+RuleId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]{0,80}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PathRule(_Strict):
+    id: RuleId
+    description: str = ""
+    action: Action = Action.DENY
+    access: list[Access] = Field(default_factory=lambda: [Access.READ, Access.WRITE], min_length=1)
+    scope: Scope = Scope.ANYWHERE
+    patterns: list[str] = Field(min_length=1)
+
+    @field_validator("patterns")
+    @classmethod
+    def _patterns_are_sane(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            if not pattern.strip() or "\x00" in pattern:
+                raise ValueError("empty pattern")
+        if all(p.startswith("!") for p in patterns):
+            raise ValueError("a rule needs at least one pattern that is not a negation")
+        return patterns
+
+    @model_validator(mode="after")
+    def _home_only_outside_project_scope(self) -> PathRule:
+        if self.scope is Scope.PROJECT and any(
+            p.lstrip("!").startswith("~") for p in self.patterns
+        ):
+            raise ValueError("'~/' patterns cannot be used with scope: project")
+        return self
+
+
+class Defaults(_Strict):
+    """Fallback actions. A field left out has no opinion; the merge fills in the built-in one."""
+
+    # A tool this version of claude-guard does not know (and no `tools` entry names).
+    unknown_tool: Action | None = None
+    # A shell command whose reads/writes cannot be worked out. Not `ask` by default: in
+    # `claude -p` and CI nobody can answer, so the safe default must work unattended.
+    unanalysable_command: Action | None = None
+
+
+BUILTIN_DEFAULTS = {"unknown_tool": Action.DENY, "unanalysable_command": Action.DENY}
+
+
+class Limits(_Strict):
+    """Resource bounds. A field left out has no opinion; the merge fills in the built-in one."""
+
+    max_event_bytes: int | None = Field(default=None, ge=1024)
+    deadline_seconds: float | None = Field(default=None, gt=0, le=600)
+    # Upper bound on directory entries walked to find what a recursive search would reach.
+    max_walk_entries: int | None = Field(default=None, ge=1)
+
+
+BUILTIN_LIMITS = {
+    "max_event_bytes": 16 * 1024 * 1024,
+    "deadline_seconds": 10.0,
+    "max_walk_entries": 50_000,
+}
+
+
+Category = Literal["secret", "phi", "pii"]
+
+
+class CategoryPolicy(_Strict):
+    """What a finding of one category does to a call, and how sure a detector must be."""
+
+    action: Action = Action.DENY
+    # A finding counts only at or above this score. Stricter = lower.
+    min_score: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+class Detection(_Strict):
+    categories: dict[Category, CategoryPolicy] = Field(default_factory=dict)
+
+
+VersionLabel = Annotated[
+    str, BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v)
+]
+
+
+class PolicyLayer(_Strict):
+    """One policy file as written."""
+
+    # `version: 3` in YAML is an int; a version is a label, so accept numbers as text.
+    version: Annotated[
+        str, BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v)
+    ] = Field(default="unversioned", max_length=64)
+    name: str = Field(default="", max_length=120)
+    description: str = ""
+    mode: Mode | None = None
+    defaults: Defaults | None = None
+    tools: dict[str, Action] = Field(default_factory=dict)
+    paths: list[PathRule] = Field(default_factory=list)
+    limits: Limits | None = None
+    detection: Detection | None = None
+
+    @model_validator(mode="after")
+    def _rule_ids_unique(self) -> PolicyLayer:
+        seen: set[str] = set()
+        for rule in self.paths:
+            if rule.id in seen:
+                raise ValueError(f"path rule id {rule.id!r} is used twice")
+            seen.add(rule.id)
+        return self
