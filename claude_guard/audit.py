@@ -246,7 +246,9 @@ def verify_chain(directory: Path, key: bytes) -> VerifyResult:
             if not hmac.compare_digest(mac, sign(record, chain_key)):
                 problems.append(f"{where}: MAC mismatch (record altered)")
             if record.get("prev") != prev:
-                problems.append(f"{where}: chain broken (a record before it was removed or altered)")
+                problems.append(
+                    f"{where}: chain broken (a record before it was removed or altered)"
+                )
             if record.get("seq") != seq + 1:
                 problems.append(f"{where}: sequence {record.get('seq')} after {seq}")
             prev, seq = mac, int(record.get("seq", seq + 1))

@@ -65,10 +65,16 @@ class DecisionEngine:
         known = tool in BUILTIN_TOOL_INPUTS
         verdict = self.policy.tool_verdict(tool, known=known or is_mcp_tool(tool))
         if verdict.action is not Action.ALLOW:
-            where = f"{verdict.layer} policy, tools.{verdict.pattern}" if verdict.layer else (
-                "built-in default for tools claude-guard does not know"
+            where = (
+                f"{verdict.layer} policy, tools.{verdict.pattern}"
+                if verdict.layer
+                else ("built-in default for tools claude-guard does not know")
             )
-            rule = f"{verdict.layer}:tools.{verdict.pattern}" if verdict.layer else "default:unknown_tool"
+            rule = (
+                f"{verdict.layer}:tools.{verdict.pattern}"
+                if verdict.layer
+                else "default:unknown_tool"
+            )
             return self._decision(verdict.action, f"tool {tool} is not allowed ({where})", (rule,))
         # Known tools must have the shape we expect: a Read without file_path is not "no path".
         parse_tool_input(tool, event.tool_input)

@@ -53,16 +53,18 @@ def run_hook(raw: bytes, env: Mapping[str, str] | None = None) -> HookAnswer:
     home = guard_home(environ)
     context: dict[str, Any] = {}
     try:
-        payload = _decode(raw)
+        payload = decode_event(raw)
         context = _identifiers(payload)
-        event = _validate(payload)
+        event = validate_event(payload)
         policy, project_root = _load_policy(event.cwd, environ)
         _check_size(raw, policy)
         decision = DecisionEngine(policy, project_root).decide(event)
     except HookFailure as failure:
         return _fail(home, context, str(failure), started)
     except ValidationError as exc:  # a known tool with an input it does not accept
-        return _fail(home, context, f"invalid tool input ({describe_validation_error(exc)})", started)
+        return _fail(
+            home, context, f"invalid tool input ({describe_validation_error(exc)})", started
+        )
     except Exception as exc:
         return _fail(home, context, _internal_error(exc), started)
     return _finish(home, event, policy, decision, started)
@@ -71,13 +73,15 @@ def run_hook(raw: bytes, env: Mapping[str, str] | None = None) -> HookAnswer:
 # ----------------------------------------------------------------------------- stages
 
 
-def _decode(raw: bytes) -> dict[str, Any]:
+def decode_event(raw: bytes) -> dict[str, Any]:
     try:
         payload = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise HookFailure(f"event is not UTF-8 (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise HookFailure(f"event is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+        raise HookFailure(
+            f"event is not valid JSON (line {exc.lineno}, column {exc.colno})"
+        ) from None
     except RecursionError:
         raise HookFailure("event JSON is nested too deeply") from None
     if not isinstance(payload, dict):
@@ -85,7 +89,7 @@ def _decode(raw: bytes) -> dict[str, Any]:
     return payload
 
 
-def _validate(payload: dict[str, Any]) -> AnyEvent:
+def validate_event(payload: dict[str, Any]) -> AnyEvent:
     name = payload.get("hook_event_name")
     if name not in KNOWN_EVENTS:
         shown = name if isinstance(name, str) and name.isidentifier() and len(name) < 40 else "?"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pathspec
 
@@ -32,7 +33,7 @@ class PathMatch:
 @dataclass(frozen=True, slots=True)
 class _CompiledRule:
     layered: LayeredRule
-    spec: pathspec.PathSpec
+    spec: pathspec.PathSpec[Any]
 
 
 class PathRuleSet:
@@ -103,7 +104,9 @@ class WalkResult:
     truncated: bool
 
 
-def walk_files(root: NormalPath, max_entries: int, include: pathspec.PathSpec | None) -> WalkResult:
+def walk_files(
+    root: NormalPath, max_entries: int, include: pathspec.PathSpec[Any] | None
+) -> WalkResult:
     """The files a recursive search from `root` could open, up to `max_entries` entries.
 
     Symlinked files are reported (their targets are checked by the caller); symlinked

@@ -113,7 +113,7 @@ def _grep(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> Non
         found.touches.append(Touch(file, Access.READ, "path (recursive search)"))
 
 
-def _include_spec(glob_value: object) -> pathspec.PathSpec | None:
+def _include_spec(glob_value: object) -> pathspec.PathSpec[Any] | None:
     """ripgrep's --glob semantics: gitignore-style; only negations means 'all but these'."""
     if not isinstance(glob_value, str) or not glob_value.strip():
         return None
@@ -155,7 +155,9 @@ def _literal_prefix(pattern: str) -> str:
 def _web_fetch(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
     url = str(tool_input.get("url", ""))
     if url.lower().startswith("file:"):
-        found.add(re.sub(r"^file:(//)?", "", url, flags=re.IGNORECASE), ctx.cwd, (Access.READ,), "url")
+        found.add(
+            re.sub(r"^file:(//)?", "", url, flags=re.IGNORECASE), ctx.cwd, (Access.READ,), "url"
+        )
 
 
 def _multi_path(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
@@ -194,13 +196,33 @@ _TOOL_HANDLERS: dict[str, Any] = {
 # Commands that change or remove the files they name. Until the full shell analysis lands, a
 # word is a write when the command is one of these or the word follows an output redirection.
 _WRITING_COMMANDS = frozenset(
-    "rm rmdir mv cp ln tee truncate chmod chown chgrp touch install dd unlink shred sed perl".split()
+    [
+        "rm",
+        "rmdir",
+        "mv",
+        "cp",
+        "ln",
+        "tee",
+        "truncate",
+        "chmod",
+        "chown",
+        "chgrp",
+        "touch",
+        "install",
+        "dd",
+        "unlink",
+        "shred",
+        "sed",
+        "perl",
+    ]
 )
 _OUTPUT_REDIRECTS = frozenset({">", ">>", ">|", "&>", "&>>", "1>", "2>"})
 _COMMAND_SEPARATORS = frozenset({";", "&&", "||", "|", "&", "(", ")", "\n"})
 
 
-def _shell_words(command: str, cwd: str, found: TouchSet) -> Iterator[tuple[str, tuple[Access, ...]]]:
+def _shell_words(
+    command: str, cwd: str, found: TouchSet
+) -> Iterator[tuple[str, tuple[Access, ...]]]:
     """A conservative first reading of a shell command: every word that could name a file.
 
     This treats every word as a possible path (a word that names no protected file costs
@@ -241,7 +263,9 @@ def _word_candidates(token: str, cwd: str) -> Iterator[str]:
         yield token.split("=", 1)[1]
     if any(c in token for c in "*?["):
         pattern = token if token.startswith(("/", "~")) else f"{cwd}/{token}"
-        yield from globmod.glob(pattern.replace("~", normalise("~", cwd).lexical, 1), recursive=False)
+        yield from globmod.glob(
+            pattern.replace("~", normalise("~", cwd).lexical, 1), recursive=False
+        )
 
 
 # ----------------------------------------------------------------------------- MCP / unknown

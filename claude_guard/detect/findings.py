@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-CATEGORY_SECRET = "secret"
+CATEGORY_SECRET = "secret"  # noqa: S105 - a category name
 CATEGORY_PHI = "phi"
 CATEGORY_PII = "pii"
 
@@ -61,8 +61,6 @@ def dedupe_overlapping(findings: Sequence[Finding]) -> list[Finding]:
     """Keep the highest-scoring finding where findings of the same category overlap."""
     kept: list[Finding] = []
     for f in sorted(findings, key=lambda f: (-f.score, f.start)):
-        if not any(
-            k.category == f.category and k.start < f.end and f.start < k.end for k in kept
-        ):
+        if not any(k.category == f.category and k.start < f.end and f.start < k.end for k in kept):
             kept.append(f)
     return sort_findings(kept)

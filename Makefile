@@ -1,0 +1,31 @@
+# `make test` runs every test: lint, types, unit/property/fuzz tests and the end-to-end tests
+# against the real Claude Code client. It installs what it needs first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CLAUDE_CODE_VERSION := 2.1.197
+CLAUDE_BIN := .cache/npm/node_modules/.bin/claude
+
+.PHONY: test lint deps clean
+
+test: deps lint
+	CLAUDE_BIN=$(CURDIR)/$(CLAUDE_BIN) $(PY) -m pytest
+
+lint: deps
+	$(VENV)/bin/ruff check claude_guard hooks tests benchmarks
+	$(VENV)/bin/mypy
+
+deps: $(VENV)/.deps-installed $(CLAUDE_BIN)
+
+$(VENV)/.deps-installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+$(CLAUDE_BIN):
+	mkdir -p .cache/npm
+	npm install --silent --no-audit --no-fund --prefix .cache/npm @anthropic-ai/claude-code@$(CLAUDE_CODE_VERSION)
+	test -x $(CLAUDE_BIN)
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,284 @@
+"""The `claude-guard` command line."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from claude_guard import __version__
+from claude_guard.audit import load_or_create_key, verify_chain
+from claude_guard.engine import DecisionEngine
+from claude_guard.hookmain import HookFailure, decode_event, validate_event
+from claude_guard.models import ValidationError, describe_validation_error
+from claude_guard.paths import find_project_root
+from claude_guard.policy.loader import (
+    PolicyError,
+    guard_home,
+    layer_sources,
+    load_layer_file,
+    load_layers,
+)
+from claude_guard.policy.merge import EffectivePolicy, merge_layers
+from claude_guard.policy.schema import PolicyLayer
+from claude_guard.settings import (
+    HOOK_SCRIPT_NAME,
+    SettingsError,
+    hook_command,
+    install_hooks,
+    settings_path,
+    uninstall_hooks,
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """claude-guard: policy enforcement, PHI/secret detection and audit for Claude Code."""
+
+
+@main.command()
+def version() -> None:
+    """Print claude-guard's version."""
+    click.echo(f"claude-guard {__version__}")
+
+
+# ----------------------------------------------------------------------------- check
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
+def check(as_json: bool) -> None:
+    """Read one hook event (JSON) on stdin and explain what the policy decides.
+
+    Nothing is logged and nothing is blocked: this is a dry run of the hook.
+    """
+    raw = sys.stdin.buffer.read()
+    try:
+        event = validate_event(decode_event(raw))
+        policy, root = _effective_policy(event.cwd)
+        decision = DecisionEngine(policy, root).decide(event)
+    except (HookFailure, PolicyError) as exc:
+        _fail(str(exc))
+    except ValidationError as exc:
+        _fail(f"invalid tool input ({describe_validation_error(exc)})")
+    layer_of = {layer.layer: str(layer.path) for layer in policy.layers}
+    rules = [
+        {"id": rid, "layer": rid.split(":", 1)[0], "file": layer_of.get(rid.split(":", 1)[0])}
+        for rid in decision.rule_ids
+    ]
+    result: dict[str, Any] = {
+        "decision": decision.enforced.value,
+        "policy_decision": decision.action.value,
+        "mode": decision.mode.value,
+        "reason": decision.reason,
+        "rules": rules,
+        "paths": list(decision.paths),
+        "notes": list(decision.notes),
+        "policy_version": policy.version,
+        "policy_hash": policy.content_hash,
+    }
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(
+        f"decision: {result['decision']}  (policy says {result['policy_decision']}, "
+        f"mode {result['mode']})"
+    )
+    click.echo(f"reason:   {decision.reason}")
+    for rule in rules:
+        click.echo(f"rule:     {rule['id']}  from the {rule['layer']} layer ({rule['file']})")
+    for path in decision.paths:
+        click.echo(f"path:     {path}")
+    click.echo(f"policy:   {policy.version}  sha256:{policy.content_hash[:16]}")
+
+
+def _effective_policy(cwd: str) -> tuple[EffectivePolicy, str]:
+    root = find_project_root(cwd)
+    return merge_layers(load_layers(layer_sources(root))), root
+
+
+def _fail(message: str, code: int = 2) -> Any:
+    click.echo(f"claude-guard: {message}", err=True)
+    sys.exit(code)
+
+
+# ----------------------------------------------------------------------------- policy
+
+
+@main.group()
+def policy() -> None:
+    """Validate, show and describe policies."""
+
+
+@policy.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def policy_validate(files: tuple[Path, ...]) -> None:
+    """Validate policy FILES, or every active layer when none are given."""
+    targets = [("file", f) for f in files] or [
+        (s.layer, s.path) for s in layer_sources(find_project_root(os.getcwd())) if s.path.exists()
+    ]
+    if not targets:
+        _fail("no policy file found; run install.sh", 1)
+    failed = False
+    for layer, path in targets:
+        try:
+            loaded = load_layer_file(layer, path)
+        except PolicyError as exc:
+            click.echo(str(exc), err=True)
+            failed = True
+            continue
+        click.echo(
+            f"ok: {path} ({layer}, version {loaded.policy.version}, "
+            f"{len(loaded.policy.paths)} path rules)"
+        )
+    sys.exit(1 if failed else 0)
+
+
+@policy.command("show")
+@click.option("--default", "shipped", is_flag=True, help="Print the shipped default policy.")
+def policy_show(shipped: bool) -> None:
+    """Print the effective (merged) policy for the current directory, with its layers."""
+    if shipped:
+        click.echo(packaged_file("policies", "default.yaml").read_text(), nl=False)
+        return
+    try:
+        effective, _root = _effective_policy(os.getcwd())
+    except PolicyError as exc:
+        _fail(str(exc), 1)
+    summary = {
+        "version": effective.version,
+        "sha256": effective.content_hash,
+        "mode": effective.mode.value,
+        "layers": [
+            {"layer": la.layer, "file": str(la.path), "sha256": la.sha256}
+            for la in effective.layers
+        ],
+        "defaults": {
+            "unknown_tool": effective.defaults.unknown_tool.value,
+            "unanalysable_command": effective.defaults.unanalysable_command.value,
+        },
+        "limits": dataclasses.asdict(effective.limits),
+        "tools": {t.layer: {k: v.value for k, v in t.rules.items()} for t in effective.tool_rules},
+        "paths": [
+            {
+                "id": r.qualified_id,
+                "action": r.rule.action.value,
+                "access": [a.value for a in r.rule.access],
+                "scope": r.rule.scope.value,
+                "patterns": r.rule.patterns,
+            }
+            for r in effective.path_rules
+        ],
+        "detection": {
+            c: {"action": p.action.value, "min_score": p.min_score}
+            for c, p in effective.detection.items()
+        },
+    }
+    click.echo(yaml.safe_dump(summary, sort_keys=False, width=100), nl=False)
+
+
+@policy.command("schema")
+def policy_schema() -> None:
+    """Print the policy file's JSON Schema (for editor completion and validation)."""
+    click.echo(json.dumps(PolicyLayer.model_json_schema(), indent=2))
+
+
+# ----------------------------------------------------------------------------- install
+
+
+def packaged_file(*parts: str) -> Path:
+    return Path(str(resources.files("claude_guard").joinpath("data", *parts)))
+
+
+@main.command()
+@click.option("--scope", type=click.Choice(["user", "project"]), default="user", show_default=True)
+@click.option(
+    "--project-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Project whose .claude/settings.json to change (scope project).",
+)
+def install(scope: str, project_dir: Path | None) -> None:
+    """Install the hook, the default policy and the audit key, and register the hook."""
+    home = guard_home()
+    for sub in ("hooks", "policies", "audit", "keys"):
+        (home / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(home, 0o700)
+    script = home / "hooks" / HOOK_SCRIPT_NAME
+    shutil.copyfile(packaged_file("hooks", HOOK_SCRIPT_NAME), script)
+    os.chmod(script, 0o755)  # noqa: S103 - Claude Code must be able to run it
+    # The shipped default is replaced on every install; the user's own policy.yaml never is.
+    for shipped in packaged_file("policies").rglob("*.yaml"):
+        target = home / "policies" / shipped.relative_to(packaged_file("policies"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shipped, target)
+    load_or_create_key(home / "keys" / "installation.key")
+    target = settings_path(scope, project_dir)
+    try:
+        install_hooks(target, hook_command(sys.executable, script))
+    except SettingsError as exc:
+        _fail(str(exc), 1)
+    click.echo(f"claude-guard {__version__} installed in {home}")
+    click.echo(f"hooks registered in {target}")
+    _warn_about_settings(target)
+
+
+def _warn_about_settings(path: Path) -> None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    if data.get("disableAllHooks"):
+        click.echo(f"warning: {path} sets disableAllHooks: claude-guard will not run", err=True)
+
+
+@main.command()
+@click.option("--scope", type=click.Choice(["user", "project"]), default="user", show_default=True)
+@click.option("--project-dir", type=click.Path(path_type=Path, file_okay=False), default=None)
+@click.option("--purge", is_flag=True, help="Also delete the guard home (policies, audit log).")
+def uninstall(scope: str, project_dir: Path | None, purge: bool) -> None:
+    """Remove claude-guard's hook registrations (and with --purge, its files)."""
+    target = settings_path(scope, project_dir)
+    try:
+        removed = uninstall_hooks(target)
+    except SettingsError as exc:
+        _fail(str(exc), 1)
+    click.echo(f"hooks {'removed from' if removed else 'were not registered in'} {target}")
+    if purge:
+        shutil.rmtree(guard_home(), ignore_errors=True)
+        click.echo(f"deleted {guard_home()}")
+
+
+# ----------------------------------------------------------------------------- audit
+
+
+@main.group()
+def audit() -> None:
+    """Inspect the decision log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check that no audit record was altered, removed or reordered."""
+    home = guard_home()
+    key_path = home / "keys" / "installation.key"
+    if not key_path.exists():
+        _fail(f"no installation key at {key_path}", 1)
+    result = verify_chain(home / "audit", key_path.read_bytes())
+    for problem in result.problems:
+        click.echo(problem)
+    status = "intact" if not result.problems else f"{len(result.problems)} problem(s)"
+    click.echo(f"{result.records} records: {status}")
+    sys.exit(1 if result.problems else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

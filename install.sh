@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Install claude-guard for the current user, non-interactively. Safe to run again.
+#
+#   $HOME/.claude-guard/venv          the package and its dependencies
+#   $HOME/.claude-guard/policies/     the shipped default policy (replaced on every install)
+#   $HOME/.claude-guard/policy.yaml   your own tightening layer (never touched by install)
+#   $HOME/.local/bin/claude-guard     the launcher
+#   $HOME/.claude/settings.json       hook registrations merged in; everything else kept
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+guard_home="$HOME/.claude-guard"
+venv="$guard_home/venv"
+bin_dir="$HOME/.local/bin"
+python="${PYTHON:-python3}"
+
+say() { printf 'claude-guard install: %s\n' "$*"; }
+die() { printf 'claude-guard install: error: %s\n' "$*" >&2; exit 1; }
+
+command -v "$python" >/dev/null 2>&1 || die "$python not found; install Python 3.11 or newer"
+"$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+  || die "Python 3.11 or newer is required ($("$python" --version 2>&1) found)"
+
+mkdir -p "$guard_home" "$bin_dir"
+chmod 700 "$guard_home"
+
+# A venv left broken by an interrupted run is rebuilt rather than trusted.
+if ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
+  say "creating $venv"
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+fi
+
+say "installing the package into $venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "$repo"
+
+launcher="$bin_dir/claude-guard"
+tmp="$(mktemp "$bin_dir/.claude-guard.XXXXXX")"
+cat > "$tmp" <<LAUNCHER
+#!/bin/sh
+exec "$venv/bin/claude-guard" "\$@"
+LAUNCHER
+chmod 755 "$tmp"
+mv -f "$tmp" "$launcher"
+
+"$venv/bin/claude-guard" install --scope user
+
+case ":$PATH:" in
+  *":$bin_dir:"*) ;;
+  *) say "note: $bin_dir is not on your PATH; add it to run claude-guard directly" ;;
+esac
+say "done: new claude sessions are guarded ($("$launcher" version))"
