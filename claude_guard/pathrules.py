@@ -51,7 +51,7 @@ class PathRuleSet:
             if access not in rule.access:
                 continue
             for spelling in path.spellings():
-                if self._matches_one(compiled, spelling, path.is_dir):
+                if self._matches_one(compiled, spelling, _suffixes(path)):
                     found.append(PathMatch(compiled.layered, spelling, access))
                     break
         return found
@@ -59,7 +59,9 @@ class PathRuleSet:
     def is_inside_project(self, absolute: str) -> bool:
         return any(relative_to(absolute, root) is not None for root in self.project_roots)
 
-    def _matches_one(self, compiled: _CompiledRule, spelling: str, is_dir: bool) -> bool:
+    def _matches_one(
+        self, compiled: _CompiledRule, spelling: str, suffixes: tuple[str, ...]
+    ) -> bool:
         scope = compiled.layered.rule.scope
         if scope is Scope.PROJECT:
             candidates = [
@@ -71,8 +73,15 @@ class PathRuleSet:
             if scope is Scope.OUTSIDE_PROJECT and self.is_inside_project(spelling):
                 return False
             candidates = [spelling.lstrip("/")] if spelling != "/" else []
-        suffix = "/" if is_dir else ""
-        return any(compiled.spec.match_file(c + suffix) for c in candidates)
+        return any(compiled.spec.match_file(c + s) for c in candidates for s in suffixes)
+
+
+def _suffixes(path: NormalPath) -> tuple[str, ...]:
+    """Directory patterns (`~/.ssh/`) need a trailing slash to match the directory itself.
+    A path that does not exist yet could become either, so it is tried both ways."""
+    if not path.exists:
+        return ("", "/")
+    return ("/",) if path.is_dir else ("",)
 
 
 def _compile(rule: LayeredRule, homes: list[str]) -> _CompiledRule:

@@ -30,6 +30,7 @@ class NormalPath:
     lexical: str
     real: str
     is_dir: bool
+    exists: bool = True
 
     def spellings(self) -> tuple[str, ...]:
         return (self.lexical,) if self.real == self.lexical else (self.lexical, self.real)
@@ -80,7 +81,9 @@ def normalise(raw: str, cwd: str, home: str | None = None) -> NormalPath:
         real = os.path.realpath(joined)
     except (OSError, ValueError):
         real = lexical
-    return NormalPath(raw=raw, lexical=lexical, real=real, is_dir=os.path.isdir(real))
+    is_dir = os.path.isdir(real)
+    exists = is_dir or os.path.lexists(real)
+    return NormalPath(raw=raw, lexical=lexical, real=real, is_dir=is_dir, exists=exists)
 
 
 def find_project_root(cwd: str, env: Mapping[str, str] | None = None) -> str:

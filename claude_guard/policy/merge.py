@@ -16,6 +16,7 @@ from typing import Any
 from claude_guard.policy.loader import LoadedLayer
 from claude_guard.policy.schema import (
     BUILTIN_DEFAULTS,
+    BUILTIN_DETECTION,
     BUILTIN_LIMITS,
     Action,
     Category,
@@ -24,6 +25,7 @@ from claude_guard.policy.schema import (
     Limits,
     Mode,
     PathRule,
+    PolicyLayer,
 )
 
 
@@ -117,14 +119,16 @@ def _best_tool_pattern(tool_name: str, rules: dict[str, Action]) -> str | None:
 
 
 def merge_layers(layers: list[LoadedLayer]) -> EffectivePolicy:
+    """Merge layers (highest first). The top layer always has an opinion on every setting: its
+    own value or, where it is silent, the built-in one. Lower layers can only move from there
+    towards strict; a silent top layer must not let a lower one pick a looser starting point."""
     policies = [layer.policy for layer in layers]
-    modes = [p.mode for p in policies if p.mode is not None]
-    mode = Mode.MONITOR if modes and all(m is Mode.MONITOR for m in modes) else Mode.ENFORCE
+    top, lower = policies[0], policies[1:]
     return EffectivePolicy(
         layers=tuple(layers),
-        mode=mode,
-        defaults=_merge_defaults([p.defaults for p in policies if p.defaults is not None]),
-        limits=_merge_limits([p.limits for p in policies if p.limits is not None]),
+        mode=_merge_mode(top.mode, [p.mode for p in lower]),
+        defaults=_merge_defaults(top.defaults or Defaults(), [p.defaults for p in lower]),
+        limits=_merge_limits(top.limits or Limits(), [p.limits for p in lower]),
         path_rules=tuple(
             LayeredRule(layer.layer, rule) for layer in layers for rule in layer.policy.paths
         ),
@@ -132,18 +136,32 @@ def merge_layers(layers: list[LoadedLayer]) -> EffectivePolicy:
             LayerToolRules(
                 layer.layer,
                 dict(layer.policy.tools),
-                layer.policy.defaults.unknown_tool if layer.policy.defaults else None,
+                _unknown_tool_opinion(layer.policy, is_top=index == 0),
             )
-            for layer in layers
+            for index, layer in enumerate(layers)
         ),
-        detection=_merge_detection(layers),
+        detection=_merge_detection(policies),
     )
 
 
-def _merge_defaults(all_defaults: list[Defaults]) -> EffectiveDefaults:
+def _merge_mode(top: Mode | None, lower: list[Mode | None]) -> Mode:
+    if (top or Mode.ENFORCE) is Mode.ENFORCE or Mode.ENFORCE in lower:
+        return Mode.ENFORCE
+    return Mode.MONITOR
+
+
+def _unknown_tool_opinion(policy: PolicyLayer, *, is_top: bool) -> Action | None:
+    given = policy.defaults.unknown_tool if policy.defaults else None
+    if given is None and is_top:
+        return BUILTIN_DEFAULTS["unknown_tool"]
+    return given
+
+
+def _merge_defaults(top: Defaults, lower: list[Defaults | None]) -> EffectiveDefaults:
     def strictest(name: str) -> Action:
-        given = [a for d in all_defaults if (a := getattr(d, name)) is not None]
-        return Action.strictest(*given) if given else BUILTIN_DEFAULTS[name]
+        start = getattr(top, name) or BUILTIN_DEFAULTS[name]
+        given = [a for d in lower if d is not None and (a := getattr(d, name)) is not None]
+        return Action.strictest(start, *given)
 
     return EffectiveDefaults(
         unknown_tool=strictest("unknown_tool"),
@@ -151,10 +169,12 @@ def _merge_defaults(all_defaults: list[Defaults]) -> EffectiveDefaults:
     )
 
 
-def _merge_limits(all_limits: list[Limits]) -> EffectiveLimits:
+def _merge_limits(top: Limits, lower: list[Limits | None]) -> EffectiveLimits:
     def smallest(name: str) -> Any:
-        given = [v for lim in all_limits if (v := getattr(lim, name)) is not None]
-        return min(given) if given else BUILTIN_LIMITS[name]
+        start = getattr(top, name)
+        start = BUILTIN_LIMITS[name] if start is None else start
+        given = [v for lim in lower if lim is not None and (v := getattr(lim, name)) is not None]
+        return min([start, *given])
 
     return EffectiveLimits(
         max_event_bytes=int(smallest("max_event_bytes")),
@@ -163,16 +183,12 @@ def _merge_limits(all_limits: list[Limits]) -> EffectiveLimits:
     )
 
 
-def _merge_detection(layers: list[LoadedLayer]) -> dict[Category, CategoryPolicy]:
-    merged: dict[Category, CategoryPolicy] = {}
-    for layer in layers:
-        if layer.policy.detection is None:
-            continue
-        for category, setting in layer.policy.detection.categories.items():
-            current = merged.get(category)
-            if current is None:
-                merged[category] = setting
-                continue
+def _merge_detection(policies: list[PolicyLayer]) -> dict[Category, CategoryPolicy]:
+    top = policies[0].detection.categories if policies[0].detection else {}
+    merged: dict[Category, CategoryPolicy] = {**BUILTIN_DETECTION, **top}
+    for policy in policies[1:]:
+        for category, setting in (policy.detection.categories if policy.detection else {}).items():
+            current = merged[category]
             merged[category] = CategoryPolicy(
                 action=Action.strictest(current.action, setting.action),
                 min_score=min(current.min_score, setting.min_score),

@@ -132,6 +132,15 @@ class CategoryPolicy(_Strict):
     min_score: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
+# What a category does when the top policy layer does not say (secrets and PHI never reach the
+# model; other personal data alone, with no health context, is allowed and logged).
+BUILTIN_DETECTION: dict[Category, CategoryPolicy] = {
+    "secret": CategoryPolicy(action=Action.DENY, min_score=0.5),
+    "phi": CategoryPolicy(action=Action.DENY, min_score=0.5),
+    "pii": CategoryPolicy(action=Action.ALLOW, min_score=0.5),
+}
+
+
 class Detection(_Strict):
     categories: dict[Category, CategoryPolicy] = Field(default_factory=dict)
 
