@@ -32,6 +32,11 @@ from claude_guard.policy.schema import Action
 
 EXIT_ALLOW = 0
 EXIT_BLOCK = 2
+# Events Claude Code has but claude-guard is not registered for: named in the error when seen.
+# Any other value is not echoed (it could be anything, a secret included).
+_OTHER_CLIENT_EVENTS = frozenset(
+    {"Stop", "SubagentStop", "SubagentStart", "Notification", "PreCompact", "PermissionRequest"}
+)
 _ID_FIELDS = ("session_id", "prompt_id", "tool_use_id", "agent_id", "agent_type")
 
 
@@ -92,7 +97,7 @@ def decode_event(raw: bytes) -> dict[str, Any]:
 def validate_event(payload: dict[str, Any]) -> AnyEvent:
     name = payload.get("hook_event_name")
     if name not in KNOWN_EVENTS:
-        shown = name if isinstance(name, str) and name.isidentifier() and len(name) < 40 else "?"
+        shown = name if name in _OTHER_CLIENT_EVENTS else "?"
         raise HookFailure(f"unknown hook event {shown!r}")
     try:
         return parse_event(payload)
@@ -119,12 +124,18 @@ def _identifiers(payload: dict[str, Any]) -> dict[str, Any]:
     """IDs for the audit record of a failed call, kept only if they look like IDs."""
     found = {k: v for k in _ID_FIELDS if _is_identifier(v := payload.get(k))}
     name = payload.get("hook_event_name")
-    if _is_identifier(name):
+    if name in KNOWN_EVENTS or name in _OTHER_CLIENT_EVENTS:
         found["event"] = name
     tool = payload.get("tool_name")
     if _is_identifier(tool):
         found["tool"] = tool
     return found
+
+
+def _safe_id(value: object) -> str | None:
+    if value is None:
+        return None
+    return value if _is_identifier(value) else "<invalid>"  # type: ignore[return-value]
 
 
 def _is_identifier(value: object) -> bool:
@@ -182,7 +193,7 @@ def _audit(home: Path, record: dict[str, Any], started: float) -> None:
 
 
 def _event_fields(event: AnyEvent) -> dict[str, Any]:
-    fields = {k: getattr(event, k, None) for k in _ID_FIELDS}
+    fields = {k: _safe_id(getattr(event, k, None)) for k in _ID_FIELDS}
     fields["event"] = event.hook_event_name
     fields["tool"] = getattr(event, "tool_name", None)
     return fields

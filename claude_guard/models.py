@@ -156,6 +156,8 @@ def is_mcp_tool(tool_name: str) -> bool:
 
 # Identifiers end up in the audit log; bound them so an event cannot smuggle data through them.
 Identifier = Annotated[str, Field(max_length=256)]
+# Tool names follow the Messages API's tool-name rule (MCP tools: mcp__<server>__<tool>).
+ToolName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-.]{1,128}$")]
 
 
 class _EventBase(_Lenient):
@@ -170,14 +172,14 @@ class _EventBase(_Lenient):
 
 class PreToolUse(_EventBase):
     hook_event_name: Literal["PreToolUse"]
-    tool_name: Identifier
+    tool_name: ToolName
     tool_input: dict[str, Any]
     tool_use_id: Identifier | None = None
 
 
 class PostToolUse(_EventBase):
     hook_event_name: Literal["PostToolUse"]
-    tool_name: Identifier
+    tool_name: ToolName
     tool_input: dict[str, Any]
     tool_response: Any = None
     tool_use_id: Identifier | None = None

@@ -84,7 +84,8 @@ def main() -> None:
     deadline_seconds = env_number("CLAUDE_GUARD_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS)
     start_watchdog(deadline_seconds)
     limit = int(env_number("CLAUDE_GUARD_MAX_EVENT_BYTES", DEFAULT_MAX_EVENT_BYTES))
-    raw = read_event(limit, time.monotonic() + deadline_seconds)
+    # Reading gets most of the deadline, so a stuck stdin is reported as such, not as a timeout.
+    raw = read_event(limit, time.monotonic() + deadline_seconds * 0.8)
     try:
         from claude_guard.hookmain import run_hook
     except Exception as exc:

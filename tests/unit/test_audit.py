@@ -1,0 +1,99 @@
+"""The decision log: signed chain, tamper evidence, concurrent writers."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+from claude_guard.audit import AuditLog, load_or_create_key, verify_chain
+
+
+def _log(tmp_path: Path) -> AuditLog:
+    return AuditLog(tmp_path / "audit", load_or_create_key(tmp_path / "keys" / "k"))
+
+
+def _write_many(directory: str, key_path: str, worker: int, count: int) -> None:
+    log = AuditLog(Path(directory), Path(key_path).read_bytes())
+    for i in range(count):
+        log.record(event="PreToolUse", session_id=f"w{worker}", tool_use_id=f"t{i}", decision="allow")
+
+
+def test_records_chain_and_verify(tmp_path: Path) -> None:
+    log = _log(tmp_path)
+    for i in range(5):
+        log.record(event="PreToolUse", session_id="s", tool_use_id=f"t{i}", decision="allow")
+    result = verify_chain(log.directory, log.key)
+    assert (result.records, result.problems) == (5, [])
+
+
+def test_unknown_fields_and_empty_values_are_dropped(tmp_path: Path) -> None:
+    log = _log(tmp_path)
+    log.record(event="PreToolUse", decision="deny", content="SECRET_CONTENT", paths=[], notes=None)
+    record = json.loads(next(log.directory.glob("*.jsonl")).read_text())
+    assert "content" not in record and "paths" not in record and "notes" not in record
+    assert "SECRET_CONTENT" not in json.dumps(record)
+
+
+def test_altered_record_is_detected(tmp_path: Path) -> None:
+    log = _log(tmp_path)
+    for i in range(3):
+        log.record(event="PreToolUse", tool_use_id=f"t{i}", decision="deny")
+    path = next(log.directory.glob("*.jsonl"))
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1].replace('"deny"', '"allow"')
+    path.write_text("\n".join(lines) + "\n")
+    problems = verify_chain(log.directory, log.key).problems
+    assert any(":2: MAC mismatch" in p for p in problems)
+
+
+def test_removed_record_is_detected(tmp_path: Path) -> None:
+    log = _log(tmp_path)
+    for i in range(3):
+        log.record(event="PreToolUse", tool_use_id=f"t{i}", decision="deny")
+    path = next(log.directory.glob("*.jsonl"))
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0], lines[2]]) + "\n")
+    problems = verify_chain(log.directory, log.key).problems
+    assert any("chain broken" in p for p in problems)
+
+
+def test_a_different_key_cannot_forge_records(tmp_path: Path) -> None:
+    log = _log(tmp_path)
+    log.record(event="PreToolUse", decision="deny")
+    forged = AuditLog(log.directory, b"k" * 32)
+    forged.record(event="PreToolUse", decision="allow")
+    problems = verify_chain(log.directory, log.key).problems
+    assert any(":2: MAC mismatch" in p for p in problems)
+
+
+def test_key_file_is_private_and_stable(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "k"
+    first = load_or_create_key(path)
+    assert load_or_create_key(path) == first and len(first) == 32
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_concurrent_writers_lose_nothing_and_keep_one_chain(tmp_path: Path) -> None:
+    log = _log(tmp_path)
+    workers, each = 8, 40
+    ctx = multiprocessing.get_context("fork")
+    procs = [
+        ctx.Process(target=_write_many, args=(str(log.directory), str(tmp_path / "keys" / "k"), w, each))
+        for w in range(workers)
+    ]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(60)
+        assert proc.exitcode == 0
+    records = [
+        json.loads(line)
+        for path in sorted(log.directory.glob("*.jsonl"))
+        for line in path.read_text().splitlines()
+    ]
+    assert len(records) == workers * each
+    seen = {(r["session_id"], r["tool_use_id"]) for r in records}
+    assert len(seen) == workers * each  # none lost, none duplicated
+    assert sorted(r["seq"] for r in records) == list(range(1, workers * each + 1))
+    assert verify_chain(log.directory, log.key).problems == []

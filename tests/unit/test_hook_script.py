@@ -1,0 +1,89 @@
+"""The stdlib-only entry script as Claude Code runs it: a real process, real stdin, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, GuardEnv
+
+HOOK = REPO / "hooks" / "claude_guard_hook.py"
+
+
+def _run(stdin: bytes | None, env_extra: dict[str, str] | None = None, python: str = sys.executable,
+         timeout: float = 30, **kwargs) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([python, str(HOOK)], input=stdin, capture_output=True, env=env,
+                          timeout=timeout, **kwargs)
+
+
+def test_allow_is_silent_exit_zero(guard: GuardEnv) -> None:
+    event = guard.tool("Read", file_path=str(guard.project / "src" / "app.py"))
+    done = _run(json.dumps(event).encode())
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+
+
+def test_deny_is_exit_two_with_reason(guard: GuardEnv) -> None:
+    done = _run(json.dumps(guard.tool("Read", file_path=str(guard.project / ".env"))).encode())
+    assert done.returncode == 2
+    assert done.stderr.startswith(b"claude-guard: Read: read of ")
+    assert done.stdout == b""
+
+
+def test_garbage_is_denied(guard: GuardEnv) -> None:
+    done = _run(b"\x00\x01garbage")
+    assert done.returncode == 2 and b"not valid JSON" in done.stderr
+
+
+def test_stdin_never_closed_is_denied_within_the_deadline(guard: GuardEnv) -> None:
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, str(HOOK)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "CLAUDE_GUARD_DEADLINE_SECONDS": "1.5"})
+    assert proc.stdin is not None
+    proc.stdin.write(b'{"hook_event_name": "PreTo')
+    proc.stdin.flush()
+    # stdin stays open (communicate() would close it): the hook must give up by itself.
+    assert proc.wait(timeout=20) == 2
+    assert proc.stderr is not None
+    assert b"timed out reading the event" in proc.stderr.read()
+    proc.stdin.close()
+    assert time.monotonic() - started < 15
+
+
+def test_oversized_stdin_is_denied(guard: GuardEnv) -> None:
+    done = _run(b"{" + b" " * 300_000, {"CLAUDE_GUARD_MAX_EVENT_BYTES": "100000"})
+    assert done.returncode == 2 and b"larger than 100000 bytes" in done.stderr
+
+
+def test_hung_decision_is_denied_by_the_watchdog(guard: GuardEnv, tmp_path: Path) -> None:
+    # A sitecustomize that makes the engine hang stands in for any stuck decision.
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(
+        "import time, claude_guard.engine as e\n"
+        "e.DecisionEngine.decide = lambda self, ev: time.sleep(60)\n"
+    )
+    event = json.dumps(guard.tool("Read", file_path=str(guard.project / "src/app.py"))).encode()
+    done = _run(event, {"CLAUDE_GUARD_DEADLINE_SECONDS": "1", "PYTHONPATH": str(shim)})
+    assert done.returncode == 2
+    assert b"no decision within 1s" in done.stderr
+
+
+def test_missing_package_is_a_deny_not_a_crash(guard: GuardEnv, tmp_path: Path) -> None:
+    # -I: isolated interpreter without the package on its path (the venv got removed, say).
+    done = subprocess.run([sys.executable, "-I", "-S", str(HOOK)], input=b"{}",
+                          capture_output=True, timeout=30, cwd=tmp_path)
+    assert done.returncode == 2
+    assert b"not installed correctly (ModuleNotFoundError)" in done.stderr
+
+
+@pytest.mark.parametrize("stdin", [b"", b"{}", b"null", b"[]", b'{"hook_event_name": 1}'])
+def test_never_exit_one(guard: GuardEnv, stdin: bytes) -> None:
+    assert _run(stdin).returncode == 2
