@@ -96,8 +96,8 @@ def decode_event(raw: bytes) -> dict[str, Any]:
 
 def validate_event(payload: dict[str, Any]) -> AnyEvent:
     name = payload.get("hook_event_name")
-    if name not in KNOWN_EVENTS:
-        shown = name if name in _OTHER_CLIENT_EVENTS else "?"
+    if not isinstance(name, str) or name not in KNOWN_EVENTS:
+        shown = name if _is_client_event(name) else "?"
         raise HookFailure(f"unknown hook event {shown!r}")
     try:
         return parse_event(payload)
@@ -124,12 +124,16 @@ def _identifiers(payload: dict[str, Any]) -> dict[str, Any]:
     """IDs for the audit record of a failed call, kept only if they look like IDs."""
     found = {k: v for k in _ID_FIELDS if _is_identifier(v := payload.get(k))}
     name = payload.get("hook_event_name")
-    if name in KNOWN_EVENTS or name in _OTHER_CLIENT_EVENTS:
+    if _is_client_event(name):
         found["event"] = name
     tool = payload.get("tool_name")
     if _is_identifier(tool):
         found["tool"] = tool
     return found
+
+
+def _is_client_event(name: object) -> bool:
+    return isinstance(name, str) and (name in KNOWN_EVENTS or name in _OTHER_CLIENT_EVENTS)
 
 
 def _safe_id(value: object) -> str | None:

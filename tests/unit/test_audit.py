@@ -16,7 +16,9 @@ def _log(tmp_path: Path) -> AuditLog:
 def _write_many(directory: str, key_path: str, worker: int, count: int) -> None:
     log = AuditLog(Path(directory), Path(key_path).read_bytes())
     for i in range(count):
-        log.record(event="PreToolUse", session_id=f"w{worker}", tool_use_id=f"t{i}", decision="allow")
+        log.record(
+            event="PreToolUse", session_id=f"w{worker}", tool_use_id=f"t{i}", decision="allow"
+        )
 
 
 def test_records_chain_and_verify(tmp_path: Path) -> None:
@@ -79,7 +81,9 @@ def test_concurrent_writers_lose_nothing_and_keep_one_chain(tmp_path: Path) -> N
     workers, each = 8, 40
     ctx = multiprocessing.get_context("fork")
     procs = [
-        ctx.Process(target=_write_many, args=(str(log.directory), str(tmp_path / "keys" / "k"), w, each))
+        ctx.Process(
+            target=_write_many, args=(str(log.directory), str(tmp_path / "keys" / "k"), w, each)
+        )
         for w in range(workers)
     ]
     for proc in procs:

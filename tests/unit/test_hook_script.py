@@ -16,11 +16,17 @@ from tests.conftest import REPO, GuardEnv
 HOOK = REPO / "hooks" / "claude_guard_hook.py"
 
 
-def _run(stdin: bytes | None, env_extra: dict[str, str] | None = None, python: str = sys.executable,
-         timeout: float = 30, **kwargs) -> subprocess.CompletedProcess[bytes]:
+def _run(
+    stdin: bytes | None,
+    env_extra: dict[str, str] | None = None,
+    python: str = sys.executable,
+    timeout: float = 30,
+    **kwargs,
+) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([python, str(HOOK)], input=stdin, capture_output=True, env=env,
-                          timeout=timeout, **kwargs)
+    return subprocess.run(
+        [python, str(HOOK)], input=stdin, capture_output=True, env=env, timeout=timeout, **kwargs
+    )
 
 
 def test_allow_is_silent_exit_zero(guard: GuardEnv) -> None:
@@ -43,9 +49,13 @@ def test_garbage_is_denied(guard: GuardEnv) -> None:
 
 def test_stdin_never_closed_is_denied_within_the_deadline(guard: GuardEnv) -> None:
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, str(HOOK)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "CLAUDE_GUARD_DEADLINE_SECONDS": "1.5"})
+    proc = subprocess.Popen(
+        [sys.executable, str(HOOK)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "CLAUDE_GUARD_DEADLINE_SECONDS": "1.5"},
+    )
     assert proc.stdin is not None
     proc.stdin.write(b'{"hook_event_name": "PreTo')
     proc.stdin.flush()
@@ -78,8 +88,13 @@ def test_hung_decision_is_denied_by_the_watchdog(guard: GuardEnv, tmp_path: Path
 
 def test_missing_package_is_a_deny_not_a_crash(guard: GuardEnv, tmp_path: Path) -> None:
     # -I: isolated interpreter without the package on its path (the venv got removed, say).
-    done = subprocess.run([sys.executable, "-I", "-S", str(HOOK)], input=b"{}",
-                          capture_output=True, timeout=30, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", str(HOOK)],
+        input=b"{}",
+        capture_output=True,
+        timeout=30,
+        cwd=tmp_path,
+    )
     assert done.returncode == 2
     assert b"not installed correctly (ModuleNotFoundError)" in done.stderr
 

@@ -67,7 +67,9 @@ def test_numeric_version_is_kept_as_text() -> None:
 
 def test_schema_is_a_json_schema_naming_every_section() -> None:
     schema = PolicyLayer.model_json_schema()
-    assert {"paths", "tools", "mode", "defaults", "limits", "detection"} <= set(schema["properties"])
+    assert {"paths", "tools", "mode", "defaults", "limits", "detection"} <= set(
+        schema["properties"]
+    )
 
 
 # ----------------------------------------------------------------------------- merging
@@ -160,7 +162,9 @@ def test_project_can_tighten(guard: GuardEnv, run) -> None:
 
 
 def test_managed_policy_replaces_the_shipped_default(guard: GuardEnv, run) -> None:
-    guard.write_policy("managed", "version: org\npaths:\n  - id: only\n    patterns: ['*.secret']\n")
+    guard.write_policy(
+        "managed", "version: org\npaths:\n  - id: only\n    patterns: ['*.secret']\n"
+    )
     # The default denies *.pem; this org does not, and the org's word replaces the default.
     pem = guard.project / "test.pem"
     pem.write_text("x")
@@ -171,9 +175,7 @@ def test_managed_policy_replaces_the_shipped_default(guard: GuardEnv, run) -> No
 
 
 def test_ask_rule_answers_with_permission_json(guard: GuardEnv, run) -> None:
-    guard.write_policy(
-        "user", "paths:\n  - id: review\n    action: ask\n    patterns: ['*.sql']\n"
-    )
+    guard.write_policy("user", "paths:\n  - id: review\n    action: ask\n    patterns: ['*.sql']\n")
     seed = guard.project / "seed.sql"
     seed.write_text("select 1;")
     answer = run(guard.tool("Read", file_path=str(seed)))
