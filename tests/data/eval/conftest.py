@@ -1,0 +1,3 @@
+"""The evaluation corpus is data: its tests/*.py and conftest.py files must never be collected."""
+
+collect_ignore = ["corpus", "generate.py"]

@@ -1,0 +1,4 @@
+/*!40101 SET NAMES utf8mb4 */;
+LOCK TABLES `patient` WRITE;
+INSERT INTO `patient` VALUES (1,'Brennan','Gideon','1975-05-03','702685126','6085550182'),(2,'Pike','Aisha','2000-08-02','464534890','2535550101'),(3,'Haddad','Harlan','1942-06-29','698954181','7205550110'),(4,'Achterberg','Diego','2021-12-28','720249390','2535550140'),(5,'Prentiss','Ezra','1961-10-18','378535378','5185550117');
+UNLOCK TABLES;

@@ -1,0 +1,3 @@
+path "secret/data/claims/*" {
+  capabilities = ["read"]
+}

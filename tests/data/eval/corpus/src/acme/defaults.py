@@ -1,0 +1,3 @@
+DEFAULT_PASSWORD = ""
+API_KEY = None
+TOKEN = "<your-token-here>"
