@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import shutil
 import sys
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -178,8 +180,18 @@ def policy_show(shipped: bool) -> None:
             for r in effective.path_rules
         ],
         "detection": {
-            c: {"action": p.action.value, "min_score": p.min_score}
-            for c, p in effective.detection.items()
+            "categories": {
+                c: {"action": p.action.value, "min_score": p.min_score}
+                for c, p in effective.detection.categories.items()
+            },
+            "types": {
+                t: {"action": p.action.value, "min_score": p.min_score}
+                for t, p in effective.detection.types.items()
+            },
+            "max_scan_bytes": effective.detection.max_scan_bytes,
+            "scan_seconds": effective.detection.scan_seconds,
+            "binary": effective.detection.binary.value,
+            "incomplete": effective.detection.incomplete.value,
         },
     }
     click.echo(yaml.safe_dump(summary, sort_keys=False, width=100), nl=False)
@@ -255,6 +267,62 @@ def uninstall(scope: str, project_dir: Path | None, purge: bool) -> None:
     if purge:
         shutil.rmtree(guard_home(), ignore_errors=True)
         click.echo(f"deleted {guard_home()}")
+
+
+# ----------------------------------------------------------------------------- scan
+
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn"})
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file (JSON lines).")
+@click.option("--sarif", is_flag=True, help="A SARIF 2.1.0 log for code-scanning tools.")
+def scan(paths: tuple[Path, ...], as_json: bool, sarif: bool) -> None:
+    """Scan files and trees as a Read of each file would be judged by the active policy.
+
+    Exits 1 when any file would be denied, 0 otherwise.
+    """
+    from claude_guard.scanning import scan_files, to_sarif
+
+    files = list(_files_under(paths))
+    try:
+        policy_, root = _effective_policy(os.getcwd())
+    except PolicyError as exc:
+        _fail(str(exc), 2)
+    home = guard_home()
+    key = load_or_create_key(home / "keys" / "installation.key")
+    show_progress = sys.stderr.isatty() and not (as_json or sarif)
+    results = []
+    with contextlib.ExitStack() as stack:
+        items: Iterable[Path] = files
+        if show_progress:
+            items = stack.enter_context(click.progressbar(files, label="scanning", file=sys.stderr))
+        for result in scan_files(items, policy_, root, key):
+            results.append(result)
+            if as_json:
+                click.echo(json.dumps(result.to_json()))
+            elif not sarif and result.decision != "allow":
+                click.echo(f"{result.decision}: {result.path} — {result.reason}")
+    if sarif:
+        click.echo(json.dumps(to_sarif(results), indent=2))
+    denied = sum(r.decision == "deny" for r in results)
+    if not (as_json or sarif):
+        click.echo(f"{len(results)} files scanned, {denied} would be denied", err=True)
+    sys.exit(1 if denied else 0)
+
+
+def _files_under(paths: tuple[Path, ...]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_file():
+            yield path.resolve()
+            continue
+        for folder, dirs, names in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+            for name in sorted(names):
+                candidate = Path(folder) / name
+                if candidate.is_file() and not candidate.is_symlink():
+                    yield candidate.resolve()
 
 
 # ----------------------------------------------------------------------------- audit

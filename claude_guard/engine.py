@@ -6,8 +6,14 @@ not write anything. Rendering the decision for Claude Code and logging it are se
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from claude_guard.contentpolicy import judge_contents
+from claude_guard.detect.scanner import ContentScanner, FingerprintedFinding
 from claude_guard.models import (
     BUILTIN_TOOL_INPUTS,
     AnyEvent,
@@ -34,6 +40,7 @@ class Decision:
     rule_ids: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()  # paths that matched a rule (never contents)
     notes: tuple[str, ...] = field(default=())
+    findings: tuple[FingerprintedFinding, ...] = ()  # positions and fingerprints, no values
 
     @property
     def enforced(self) -> Action:
@@ -41,13 +48,34 @@ class Decision:
         return Action.ALLOW if self.mode is Mode.MONITOR else self.action
 
 
+ScannerFactory = Callable[[], ContentScanner]
+
+
+def _ephemeral_scanner() -> ContentScanner:
+    # Fingerprints only correlate within this process; the hook passes the installation's key.
+    return ContentScanner.default(secrets.token_bytes(32))
+
+
 class DecisionEngine:
     """Built once per policy and project; decides any number of events."""
 
-    def __init__(self, policy: EffectivePolicy, project_root: str, home: str | None = None) -> None:
+    def __init__(
+        self,
+        policy: EffectivePolicy,
+        project_root: str,
+        home: str | None = None,
+        scanner_factory: ScannerFactory | None = None,
+    ) -> None:
         self.policy = policy
         self.project_root = project_root
-        self.rules = PathRuleSet(policy.path_rules, home or home_dir(), project_root)
+        self.home = home or home_dir()
+        self.rules = PathRuleSet(policy.path_rules, self.home, project_root)
+        self._scanner_factory = scanner_factory or _ephemeral_scanner
+
+    @cached_property
+    def scanner(self) -> ContentScanner:
+        """Built on first use: calls with nothing to scan never pay for the detectors."""
+        return self._scanner_factory()
 
     def decide(self, event: AnyEvent) -> Decision:
         if isinstance(event, PreToolUse):
@@ -78,18 +106,26 @@ class DecisionEngine:
             return self._decision(verdict.action, f"tool {tool} is not allowed ({where})", (rule,))
         # Known tools must have the shape we expect: a Read without file_path is not "no path".
         parse_tool_input(tool, event.tool_input)
-        ctx = TouchContext(event.cwd, self.policy.limits.max_walk_entries)
+        ctx = TouchContext(
+            event.cwd,
+            self.policy.limits.max_walk_entries,
+            self.policy.detection.max_scan_bytes,
+        )
         return self._judge_touches(touches_of_tool(tool, event.tool_input, ctx), f"{tool}")
 
     def _prompt(self, event: UserPromptSubmit) -> Decision:
-        return self._judge_touches(touches_of_prompt(event.prompt, event.cwd), "prompt")
+        found = touches_of_prompt(event.prompt, event.cwd, self.home)
+        return self._judge_touches(found, "prompt")
 
     # ------------------------------------------------------------------------- judging
 
     def _judge_touches(self, found: TouchSet, subject: str) -> Decision:
         matches: list[PathMatch] = []
         for touch in found.touches:
-            matches.extend(self.rules.matches(touch.path, touch.access))
+            matches.extend(
+                dataclasses.replace(m, via=touch.via)
+                for m in self.rules.matches(touch.path, touch.access)
+            )
         strictest = Action.strictest(*(m.action for m in matches))
         if found.unresolved:
             fallback = self.policy.defaults.unanalysable_command
@@ -99,6 +135,26 @@ class DecisionEngine:
                     f"{subject}: cannot verify what it touches: {found.unresolved[0]}",
                     ("default:unanalysable",),
                     notes=tuple(found.unresolved),
+                )
+        if strictest is not Action.DENY and found.contents:
+            content = judge_contents(found.contents, self.scanner, self.policy.detection)
+            if content.action.rank > strictest.rank:
+                return Decision(
+                    content.action,
+                    self.policy.mode,
+                    f"{subject}: {content.reason}",
+                    content.rule_ids,
+                    content.paths,
+                    tuple(found.unresolved),
+                    content.findings,
+                )
+            if strictest is Action.ALLOW:
+                return Decision(
+                    Action.ALLOW,
+                    self.policy.mode,
+                    f"{subject}: no rule matched",
+                    notes=tuple(found.unresolved),
+                    findings=content.findings,
                 )
         if strictest is Action.ALLOW:
             return self._allow(f"{subject}: no rule matched", notes=tuple(found.unresolved))
@@ -130,7 +186,8 @@ def _explain(subject: str, matches: list[PathMatch]) -> str:
     verb = {"deny": "denied", "ask": "needs approval", "allow": "allowed"}[first.action.value]
     what = rule.description or f"matches {', '.join(rule.patterns[:3])}"
     more = f" (and {len(matches) - 1} more)" if len(matches) > 1 else ""
+    via = f" ({first.via})" if subject == "prompt" and first.via else ""
     return (
-        f"{subject}: {first.access.value} of {first.path} {verb} by rule "
+        f"{subject}: {first.access.value} of {first.path}{via} {verb} by rule "
         f"{first.rule.qualified_id} — {what}{more}"
     )

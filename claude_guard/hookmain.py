@@ -11,12 +11,14 @@ import json
 import os
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from claude_guard.audit import AuditError, open_audit_log
+from claude_guard.audit import AuditError, derive_key, load_or_create_key, open_audit_log
+from claude_guard.contentpolicy import records
+from claude_guard.detect.scanner import ContentScanner
 from claude_guard.engine import Decision, DecisionEngine
 from claude_guard.models import (
     KNOWN_EVENTS,
@@ -63,7 +65,9 @@ def run_hook(raw: bytes, env: Mapping[str, str] | None = None) -> HookAnswer:
         event = validate_event(payload)
         policy, project_root = _load_policy(event.cwd, environ)
         _check_size(raw, policy)
-        decision = DecisionEngine(policy, project_root).decide(event)
+        decision = DecisionEngine(policy, project_root, scanner_factory=_scanner(home)).decide(
+            event
+        )
     except HookFailure as failure:
         return _fail(home, context, str(failure), started)
     except ValidationError as exc:  # a known tool with an input it does not accept
@@ -112,6 +116,14 @@ def _load_policy(cwd: str, env: Mapping[str, str]) -> tuple[EffectivePolicy, str
     except PolicyError as exc:
         raise HookFailure(f"policy error: {exc}") from None
     return merge_layers(layers), project_root
+
+
+def _scanner(home: Path) -> Callable[[], ContentScanner]:
+    def build() -> ContentScanner:
+        key = load_or_create_key(home / "keys" / "installation.key")
+        return ContentScanner.default(derive_key(key, "fingerprint"))
+
+    return build
 
 
 def _check_size(raw: bytes, policy: EffectivePolicy) -> None:
@@ -172,6 +184,7 @@ def _finish(
         "reason": decision.reason,
         "paths": list(decision.paths),
         "notes": list(decision.notes),
+        "findings": records(decision.findings),
         "policy_hash": policy.content_hash,
         "policy_version": policy.version,
     }

@@ -24,6 +24,7 @@ class PathMatch:
     rule: LayeredRule
     path: str  # the spelling (lexical or symlink-resolved) that matched
     access: Access
+    via: str = ""  # which argument or mention named the path
 
     @property
     def action(self) -> Action:

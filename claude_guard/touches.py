@@ -7,6 +7,7 @@ file's original content (`originalFile`), so overwriting a secret file would sho
 from __future__ import annotations
 
 import glob as globmod
+import os
 import re
 import shlex
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from typing import Any
 
 import pathspec
 
+from claude_guard.memory import memory_files
 from claude_guard.pathrules import walk_files
 from claude_guard.paths import NormalPath, PathError, normalise
 from claude_guard.policy.schema import Access
@@ -29,11 +31,34 @@ class Touch:
     via: str  # which argument named it, for the explanation
 
 
+@dataclass(frozen=True, slots=True)
+class ContentTarget:
+    """Text the call would show the model or write somewhere: given inline or as a file."""
+
+    via: str
+    text: str | None = None
+    path: NormalPath | None = None
+    # For reads of files too large to scan whole: the line window the tool will return.
+    first_line: int = 1
+    line_limit: int | None = None
+
+
 @dataclass
 class TouchSet:
     touches: list[Touch] = field(default_factory=list)
+    contents: list[ContentTarget] = field(default_factory=list)
     # Things that could not be worked out completely; the policy's fallback decides them.
     unresolved: list[str] = field(default_factory=list)
+
+    def add_text(self, via: str, text: object) -> None:
+        if isinstance(text, str) and text:
+            self.contents.append(ContentTarget(via, text=text))
+
+    def add_file(
+        self, via: str, path: NormalPath, first_line: int = 1, limit: int | None = None
+    ) -> None:
+        target = ContentTarget(via, path=path, first_line=first_line, line_limit=limit)
+        self.contents.append(target)
 
     def add(self, raw: str, cwd: str, accesses: tuple[Access, ...], via: str) -> None:
         if not raw:
@@ -51,6 +76,8 @@ class TouchSet:
 class TouchContext:
     cwd: str
     max_walk_entries: int
+    # Content a recursive search may reach and still be scanned before the call runs.
+    max_scan_bytes: int = 8 * 1024 * 1024
 
 
 def touches_of_tool(tool_name: str, tool_input: dict[str, Any], ctx: TouchContext) -> TouchSet:
@@ -59,18 +86,29 @@ def touches_of_tool(tool_name: str, tool_input: dict[str, Any], ctx: TouchContex
     if handler is not None:
         handler(tool_input, ctx, found)
     else:
-        # MCP and unknown tools: any argument that looks like a path may be read or written.
+        # MCP and unknown tools: any argument that looks like a path may be read or written,
+        # and every string argument may carry data out (a query, a message body).
         for via, value in _path_like_arguments(tool_input):
             found.add(value, ctx.cwd, READ_WRITE, via)
+        found.add_text("arguments", "\n".join(_string_leaves(tool_input)))
     return found
 
 
-def touches_of_prompt(prompt: str, cwd: str) -> TouchSet:
-    """`@path` mentions inline a file into the prompt without any tool call."""
+def touches_of_prompt(prompt: str, cwd: str, home: str) -> TouchSet:
+    """The prompt, the files its `@path` mentions inline, and the memory files (CLAUDE.md and
+    their imports) that the client sends along: none of them pass through a tool call."""
     found = TouchSet()
+    found.add_text("prompt", prompt)
+    for memory, via in memory_files(cwd, home):
+        found.touches.append(Touch(memory, Access.READ, via))
+        if not memory.is_dir:
+            found.add_file(via, memory)
     for mention in _MENTION.finditer(prompt):
-        raw = mention.group(1).split("#", 1)[0].rstrip(".,;:!?)]}'\"")
+        raw = mention.group(1).strip('"').split("#", 1)[0].rstrip(".,;:!?)]}'\"")
         found.add(raw, cwd, (Access.READ,), "prompt @mention")
+    for touch in list(found.touches):
+        if not touch.path.is_dir:
+            found.add_file(f"@{touch.path.raw}", touch.path)
     return found
 
 
@@ -83,13 +121,23 @@ _MENTION = re.compile(r"(?:^|(?<=[\s(\[{'\"]))@(\"[^\"]+\"|[^\s]+)")
 def _read(key: str) -> Any:
     def handler(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
         found.add(str(tool_input.get(key, "")), ctx.cwd, (Access.READ,), key)
+        for touch in found.touches[-1:]:
+            found.add_file(key, touch.path, *_line_window(tool_input))
 
     return handler
 
 
-def _write(key: str) -> Any:
+def _line_window(tool_input: dict[str, Any]) -> tuple[int, int | None]:
+    offset, limit = tool_input.get("offset"), tool_input.get("limit")
+    first = offset if isinstance(offset, int) and offset > 0 else 1
+    return first, limit if isinstance(limit, int) and limit > 0 else None
+
+
+def _write(key: str, *content_keys: str) -> Any:
     def handler(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
         found.add(str(tool_input.get(key, "")), ctx.cwd, READ_WRITE, key)
+        for content_key in content_keys:
+            found.add_text(content_key, tool_input.get(content_key))
 
     return handler
 
@@ -102,6 +150,7 @@ def _grep(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> Non
     except PathError:
         return
     if not start.is_dir:
+        found.add_file("path", start)
         return
     walked = walk_files(start, ctx.max_walk_entries, _include_spec(tool_input.get("glob")))
     if walked.truncated:
@@ -109,8 +158,26 @@ def _grep(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> Non
             f"path: more than {ctx.max_walk_entries} entries under {start.lexical}; "
             "cannot verify what the search would read"
         )
+    reachable = 0
     for file in walked.files:
         found.touches.append(Touch(file, Access.READ, "path (recursive search)"))
+        reachable += _size(file)
+    if reachable > ctx.max_scan_bytes:
+        found.unresolved.append(
+            f"path: the search would reach {reachable // 1_000_000} MB under {start.lexical}, "
+            f"more than the {ctx.max_scan_bytes // 1_000_000} MB that can be checked first; "
+            "narrow `path` or `glob`"
+        )
+        return
+    for file in walked.files:
+        found.add_file("path (recursive search)", file)
+
+
+def _size(path: NormalPath) -> int:
+    try:
+        return os.path.getsize(path.real) if path.exists and not path.is_dir else 0
+    except OSError:
+        return 0
 
 
 def _include_spec(glob_value: object) -> pathspec.PathSpec[Any] | None:
@@ -154,40 +221,51 @@ def _literal_prefix(pattern: str) -> str:
 
 def _web_fetch(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
     url = str(tool_input.get("url", ""))
+    found.add_text("url", url)
+    found.add_text("prompt", tool_input.get("prompt"))
     if url.lower().startswith("file:"):
         found.add(
             re.sub(r"^file:(//)?", "", url, flags=re.IGNORECASE), ctx.cwd, (Access.READ,), "url"
         )
 
 
-def _multi_path(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
+def _multi_edit(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
     _write("file_path")(tool_input, ctx, found)
+    edits = tool_input.get("edits")
+    for index, edit in enumerate(edits if isinstance(edits, list) else []):
+        if isinstance(edit, dict):
+            found.add_text(f"edits[{index}].new_string", edit.get("new_string"))
+
+
+def _text_fields(*keys: str) -> Any:
+    def handler(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
+        for key in keys:
+            found.add_text(key, tool_input.get(key))
+
+    return handler
 
 
 def _bash(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
+    found.add_text("command", tool_input.get("command"))
     for raw, accesses in _shell_words(str(tool_input.get("command", "")), ctx.cwd, found):
         found.add(raw, ctx.cwd, accesses, "command")
-
-
-def _nothing(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
-    return None
 
 
 _TOOL_HANDLERS: dict[str, Any] = {
     "Read": _read("file_path"),
     "NotebookRead": _read("notebook_path"),
-    "Write": _write("file_path"),
-    "Edit": _write("file_path"),
-    "MultiEdit": _multi_path,
-    "NotebookEdit": _write("notebook_path"),
+    "Write": _write("file_path", "content"),
+    "Edit": _write("file_path", "new_string"),
+    "MultiEdit": _multi_edit,
+    "NotebookEdit": _write("notebook_path", "new_source"),
     "Grep": _grep,
     "Glob": _glob,
     "LS": _read("path"),
     "WebFetch": _web_fetch,
-    "WebSearch": _nothing,
+    "WebSearch": _text_fields("query"),
     "Bash": _bash,
-    "Agent": _nothing,
-    "Task": _nothing,
+    "Agent": _text_fields("prompt", "description"),
+    "Task": _text_fields("prompt", "description"),
 }
 
 
@@ -290,6 +368,20 @@ def _path_like_arguments(value: Any, via: str = "tool_input") -> Iterator[tuple[
             yield from _path_like_arguments(item, f"{via}[{index}]")
     elif isinstance(value, str) and _looks_like_path(value):
         yield via, value
+
+
+def _string_leaves(value: Any, depth: int = 0) -> Iterator[str]:
+    if depth > 20:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _string_leaves(key, depth + 1)
+            yield from _string_leaves(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _string_leaves(item, depth + 1)
 
 
 def _looks_like_path(value: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from claude_guard.policy.loader import LoadedLayer
@@ -18,10 +18,11 @@ from claude_guard.policy.schema import (
     BUILTIN_DEFAULTS,
     BUILTIN_DETECTION,
     BUILTIN_LIMITS,
+    BUILTIN_SCAN,
     Action,
-    Category,
     CategoryPolicy,
     Defaults,
+    Detection,
     Limits,
     Mode,
     PathRule,
@@ -40,6 +41,28 @@ class EffectiveLimits:
     max_event_bytes: int
     deadline_seconds: float
     max_walk_entries: int
+
+
+@dataclass(frozen=True)
+class EffectiveDetection:
+    categories: dict[str, CategoryPolicy]
+    types: dict[str, CategoryPolicy]
+    top_typed: frozenset[str]  # types the top layer set explicitly (those may loosen)
+    max_scan_bytes: int
+    scan_seconds: float
+    binary: Action
+    incomplete: Action
+
+    def policy_for(self, category: str, finding_type: str) -> CategoryPolicy:
+        """The setting that decides a finding: the top layer's type override if it has one,
+        else the category's; lower layers' type settings only ever tighten that."""
+        base = self.categories.get(category, CategoryPolicy())
+        typed = self.types.get(finding_type)
+        if typed is None:
+            return base
+        if finding_type in self.top_typed:
+            return typed
+        return _tighter(base, typed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +105,7 @@ class EffectivePolicy:
     limits: EffectiveLimits
     path_rules: tuple[LayeredRule, ...]
     tool_rules: tuple[LayerToolRules, ...]
-    detection: dict[Category, CategoryPolicy] = field(default_factory=dict)
+    detection: EffectiveDetection
 
     @property
     def content_hash(self) -> str:
@@ -183,14 +206,42 @@ def _merge_limits(top: Limits, lower: list[Limits | None]) -> EffectiveLimits:
     )
 
 
-def _merge_detection(policies: list[PolicyLayer]) -> dict[Category, CategoryPolicy]:
-    top = policies[0].detection.categories if policies[0].detection else {}
-    merged: dict[Category, CategoryPolicy] = {**BUILTIN_DETECTION, **top}
-    for policy in policies[1:]:
-        for category, setting in (policy.detection.categories if policy.detection else {}).items():
-            current = merged[category]
-            merged[category] = CategoryPolicy(
-                action=Action.strictest(current.action, setting.action),
-                min_score=min(current.min_score, setting.min_score),
-            )
-    return merged
+def _merge_detection(policies: list[PolicyLayer]) -> EffectiveDetection:
+    top = policies[0].detection or Detection()
+    lower = [p.detection for p in policies[1:] if p.detection is not None]
+    categories: dict[str, CategoryPolicy] = {
+        str(name): setting
+        for name, setting in [*BUILTIN_DETECTION.items(), *top.categories.items()]
+    }
+    types: dict[str, CategoryPolicy] = dict(top.types)
+    for layer in lower:
+        for category, setting in layer.categories.items():
+            categories[category] = _tighter(categories[category], setting)
+    for layer in lower:
+        for finding_type, setting in layer.types.items():
+            # Without a top-layer override the type starts from its category, resolved later;
+            # record the lower layer's wish and tighten against the category when deciding.
+            current = types.get(finding_type)
+            types[finding_type] = setting if current is None else _tighter(current, setting)
+    top_typed = set(top.types)
+
+    def scan_value(name: str, pick: Any) -> Any:
+        start = getattr(top, name)
+        start = BUILTIN_SCAN[name] if start is None else start
+        return pick([start, *(v for d in lower if (v := getattr(d, name)) is not None)])
+
+    return EffectiveDetection(
+        categories=categories,
+        types=types,
+        top_typed=frozenset(top_typed),
+        max_scan_bytes=int(scan_value("max_scan_bytes", max)),
+        scan_seconds=float(scan_value("scan_seconds", max)),
+        binary=scan_value("binary", lambda actions: Action.strictest(*actions)),
+        incomplete=scan_value("incomplete", lambda actions: Action.strictest(*actions)),
+    )
+
+
+def _tighter(a: CategoryPolicy, b: CategoryPolicy) -> CategoryPolicy:
+    return CategoryPolicy(
+        action=Action.strictest(a.action, b.action), min_score=min(a.min_score, b.min_score)
+    )

@@ -141,8 +141,31 @@ BUILTIN_DETECTION: dict[Category, CategoryPolicy] = {
 }
 
 
+FindingType = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
+
+
 class Detection(_Strict):
+    """Content detection. Fields left out have no opinion; the merge fills in built-ins."""
+
     categories: dict[Category, CategoryPolicy] = Field(default_factory=dict)
+    # Per finding type (e.g. EMAIL_ADDRESS). In the top layer it replaces its category's
+    # setting; in lower layers it can only tighten.
+    types: dict[FindingType, CategoryPolicy] = Field(default_factory=dict)
+    # Files larger than this are scanned only in the window the tool will return.
+    max_scan_bytes: int | None = Field(default=None, ge=1024)
+    # Time budget for one scan; running out of it is decided by `incomplete`.
+    scan_seconds: float | None = Field(default=None, gt=0, le=120)
+    # Files that are not text (images, PDFs, archives) cannot be scanned.
+    binary: Action | None = None
+    incomplete: Action | None = None
+
+
+BUILTIN_SCAN = {
+    "max_scan_bytes": 8 * 1024 * 1024,
+    "scan_seconds": 4.0,
+    "binary": Action.ALLOW,
+    "incomplete": Action.DENY,
+}
 
 
 VersionLabel = Annotated[

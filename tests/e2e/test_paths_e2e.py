@@ -228,6 +228,17 @@ def test_prompt_mentioning_env_is_blocked(guarded_home: Path, project: Project) 
     assert_no_leak(run, project.canaries)
 
 
+def test_claude_md_import_of_env_is_blocked(guarded_home: Path, project: Project) -> None:
+    """CLAUDE.md `@imports` are inlined into the first request with no tool call at all;
+    UserPromptSubmit runs before that request, so the guard blocks there."""
+    (project.root / "CLAUDE.md").write_text("# Notes\nSettings are in @.env\n")
+    run = run_claude(guarded_home, project.root, "hello", [])
+    assert run.message_requests() == [], run.describe()
+    assert run.result is not None and run.result["result"].startswith(BLOCKED_PROMPT_PREFIX)
+    assert "import in" in run.result["result"] or "memory file" in run.result["result"]
+    assert_no_leak(run, project.canaries)
+
+
 # ----------------------------------------------------------------------------- audit
 
 
@@ -292,4 +303,10 @@ def test_control_without_guard_env_is_created(plain_home: Path, project: Project
 def test_control_without_guard_mention_leaks(plain_home: Path, project: Project) -> None:
     run = run_claude(plain_home, project.root, "summarise @.env for me", [])
     assert run.message_requests(), run.describe()
+    assert project.env_canary in run.all_text_sent(), run.describe()
+
+
+def test_control_without_guard_claude_md_import_leaks(plain_home: Path, project: Project) -> None:
+    (project.root / "CLAUDE.md").write_text("# Notes\nSettings are in @.env\n")
+    run = run_claude(plain_home, project.root, "hello", [])
     assert project.env_canary in run.all_text_sent(), run.describe()

@@ -43,9 +43,11 @@ ALLOWED_IN_PROJECT = [
     "src/credentials.py",
     "package.json",
     "terraform/main.tf",
+    "keys/id_ed25519.pub",
 ]
 DENIED_IN_HOME = [
     ".ssh/id_rsa",
+    ".ssh/id_rsa.pub",
     ".ssh/config",
     ".ssh/authorized_keys",
     ".aws/credentials",

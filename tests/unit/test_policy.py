@@ -112,10 +112,12 @@ detection:
     assert merged.tool_verdict("Teleport", known=False).action is Action.DENY
     assert merged.tool_verdict("mcp__corp__query", known=True).action is Action.ALLOW
     assert merged.limits.max_event_bytes == 100000
-    assert merged.detection["phi"].action is Action.DENY
-    assert merged.detection["phi"].min_score == 0.6  # raising it would flag less: refused
-    assert merged.detection["pii"].action is Action.DENY  # tightening is taken
-    assert merged.detection["pii"].min_score == 0.2
+    assert merged.detection.categories["phi"].action is Action.DENY
+    assert (
+        merged.detection.categories["phi"].min_score == 0.6
+    )  # raising it would flag less: refused
+    assert merged.detection.categories["pii"].action is Action.DENY  # tightening is taken
+    assert merged.detection.categories["pii"].min_score == 0.2
     assert merged.version == "managed@org-1+project@p-1"
 
 
