@@ -138,6 +138,7 @@ class DecisionEngine:
                 )
         if strictest is not Action.DENY and found.contents:
             content = judge_contents(found.contents, self.scanner, self.policy.detection)
+            notes = (*found.unresolved, *self.scanner.notes)
             if content.action.rank > strictest.rank:
                 return Decision(
                     content.action,
@@ -145,7 +146,7 @@ class DecisionEngine:
                     f"{subject}: {content.reason}",
                     content.rule_ids,
                     content.paths,
-                    tuple(found.unresolved),
+                    notes,
                     content.findings,
                 )
             if strictest is Action.ALLOW:
@@ -153,7 +154,7 @@ class DecisionEngine:
                     Action.ALLOW,
                     self.policy.mode,
                     f"{subject}: no rule matched",
-                    notes=tuple(found.unresolved),
+                    notes=notes,
                     findings=content.findings,
                 )
         if strictest is Action.ALLOW:

@@ -65,9 +65,8 @@ def run_hook(raw: bytes, env: Mapping[str, str] | None = None) -> HookAnswer:
         event = validate_event(payload)
         policy, project_root = _load_policy(event.cwd, environ)
         _check_size(raw, policy)
-        decision = DecisionEngine(policy, project_root, scanner_factory=_scanner(home)).decide(
-            event
-        )
+        engine = DecisionEngine(policy, project_root, scanner_factory=_scanner(home, policy))
+        decision = engine.decide(event)
     except HookFailure as failure:
         return _fail(home, context, str(failure), started)
     except ValidationError as exc:  # a known tool with an input it does not accept
@@ -118,10 +117,14 @@ def _load_policy(cwd: str, env: Mapping[str, str]) -> tuple[EffectivePolicy, str
     return merge_layers(layers), project_root
 
 
-def _scanner(home: Path) -> Callable[[], ContentScanner]:
+def _scanner(home: Path, policy: EffectivePolicy) -> Callable[[], ContentScanner]:
     def build() -> ContentScanner:
         key = load_or_create_key(home / "keys" / "installation.key")
-        return ContentScanner.default(derive_key(key, "fingerprint"))
+        return ContentScanner.default(
+            derive_key(key, "fingerprint"),
+            presidio=policy.detection.presidio_enabled,
+            nlp_pipeline=policy.detection.nlp_pipeline,
+        )
 
     return build
 

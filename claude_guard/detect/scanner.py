@@ -64,17 +64,39 @@ class ScanLimits:
 
 
 class ContentScanner:
-    def __init__(self, detectors: Sequence[Detector], fingerprint_key: bytes) -> None:
+    def __init__(
+        self, detectors: Sequence[Detector], fingerprint_key: bytes, notes: Sequence[str] = ()
+    ) -> None:
         self.detectors = list(detectors)
         self._key = fingerprint_key
+        self.notes = tuple(notes)  # e.g. a configured stage that is not available here
 
     @classmethod
-    def default(cls, fingerprint_key: bytes) -> ContentScanner:
+    def default(
+        cls, fingerprint_key: bytes, presidio: bool = False, nlp_pipeline: str | None = None
+    ) -> ContentScanner:
         # Imported here: the detectors compile their rules on construction.
         from claude_guard.detect.phi.detector import PhiDetector
         from claude_guard.detect.secrets import SecretDetector
 
-        return cls([SecretDetector.default(), PhiDetector.default()], fingerprint_key)
+        phi = PhiDetector.default()
+        detectors: list[Detector] = [SecretDetector.default(), phi]
+        notes: list[str] = []
+        if presidio:
+            try:
+                from claude_guard.detect.phi.presidio_engine import (
+                    PresidioConfig,
+                    PresidioDetector,
+                )
+
+                stage = PresidioDetector(PresidioConfig(nlp_pipeline=nlp_pipeline), phi)
+                detectors.append(stage)
+                notes.append(f"presidio stage: {stage.pipeline.describe()}")
+            except ImportError:
+                notes.append("presidio stage configured but presidio-analyzer is not installed")
+            except Exception as exc:  # a named pipeline that is not installed, say
+                notes.append(f"presidio stage unavailable ({type(exc).__name__})")
+        return cls(detectors, fingerprint_key, notes)
 
     def fingerprint(self, value: str) -> str:
         return hmac.new(

@@ -52,6 +52,8 @@ class EffectiveDetection:
     scan_seconds: float
     binary: Action
     incomplete: Action
+    presidio_enabled: bool = False
+    nlp_pipeline: str | None = None
 
     def policy_for(self, category: str, finding_type: str) -> CategoryPolicy:
         """The setting that decides a finding: the top layer's type override if it has one,
@@ -238,6 +240,17 @@ def _merge_detection(policies: list[PolicyLayer]) -> EffectiveDetection:
         scan_seconds=float(scan_value("scan_seconds", max)),
         binary=scan_value("binary", lambda actions: Action.strictest(*actions)),
         incomplete=scan_value("incomplete", lambda actions: Action.strictest(*actions)),
+        # Any layer may switch the extra stage on (more detection); the top layer's pipeline
+        # choice wins, else the first lower layer that names one.
+        presidio_enabled=any(d.presidio.enabled for d in [top, *lower] if d.presidio),
+        nlp_pipeline=next(
+            (
+                d.presidio.nlp_pipeline
+                for d in [top, *lower]
+                if d.presidio and d.presidio.nlp_pipeline
+            ),
+            None,
+        ),
     )
 
 

@@ -144,6 +144,18 @@ BUILTIN_DETECTION: dict[Category, CategoryPolicy] = {
 FindingType = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
 
 
+class PresidioSettings(_Strict):
+    """The optional Presidio stage: NER for person names in prose, on candidate windows only.
+
+    Needs the `ner` extra (presidio-analyzer) and, for NER, an installed spaCy pipeline; it is
+    never downloaded. Without them detection keeps working with the fast stage alone.
+    """
+
+    enabled: bool | None = None
+    # An installed spaCy package name (en_core_web_sm) or a directory with a saved pipeline.
+    nlp_pipeline: str | None = Field(default=None, max_length=500)
+
+
 class Detection(_Strict):
     """Content detection. Fields left out have no opinion; the merge fills in built-ins."""
 
@@ -158,6 +170,7 @@ class Detection(_Strict):
     # Files that are not text (images, PDFs, archives) cannot be scanned.
     binary: Action | None = None
     incomplete: Action | None = None
+    presidio: PresidioSettings | None = None
 
 
 BUILTIN_SCAN = {
