@@ -219,6 +219,18 @@ def _event_fields(event: AnyEvent) -> dict[str, Any]:
     return fields
 
 
+# What the reader of a block should do next: the user for a prompt, the model for a tool call.
+NEXT_STEP = {
+    "UserPromptSubmit": (
+        ". Nothing was sent to the model. Remove or mask these values (or point to de-identified"
+        " data) and send the prompt again; `claude-guard check` explains the rule."
+    ),
+    "PreToolUse": (
+        ". Do not try to reach this content another way; if the task needs it, ask the user."
+    ),
+}
+
+
 def render(event_name: str, decision: Decision) -> HookAnswer:
     """The answer in the form Claude Code acts on for this event."""
     action = decision.enforced
@@ -236,7 +248,7 @@ def render(event_name: str, decision: Decision) -> HookAnswer:
         }
         return HookAnswer(EXIT_ALLOW, stdout=json.dumps(answer))
     # Deny — and `ask` where the event has no way to ask. Exit 2 blocks tool calls and prompts.
-    return _block(decision.reason)
+    return _block(decision.reason + NEXT_STEP.get(event_name, ""))
 
 
 def _block(reason: str) -> HookAnswer:
