@@ -40,6 +40,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from claude_guard.detect.checksums import luhn_valid
 from claude_guard.detect.findings import (
     CATEGORY_SECRET,
     Finding,
@@ -109,17 +110,8 @@ def base62_crc32_suffix_ok(token: str) -> bool:
 
 def luhn_ok(value: str) -> bool:
     """Luhn mod-10 over the digits of ``value`` (non-digits ignored; needs at least 2 digits)."""
-    digits = [int(ch) for ch in value if ch.isdigit()]
-    if len(digits) < 2:
-        return False
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return len(digits) >= 2 and luhn_valid(digits)
 
 
 _BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"

@@ -20,6 +20,8 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable
 
+from claude_guard.detect.checksums import luhn_valid
+
 
 def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -43,17 +45,7 @@ def _digits(value: str) -> str:
 
 def luhn_ok(digits: str) -> bool:
     """The Luhn mod-10 check (credit cards; NPI with the 80840 prefix)."""
-    if not digits or not digits.isdigit():
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+    return luhn_valid(digits)
 
 
 def _all_same(s: str) -> bool:
