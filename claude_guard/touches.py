@@ -90,6 +90,10 @@ def touches_of_tool(tool_name: str, tool_input: dict[str, Any], ctx: TouchContex
         # and every string argument may carry data out (a query, a message body).
         for via, value in _path_like_arguments(tool_input):
             found.add(value, ctx.cwd, READ_WRITE, via)
+            for touch in found.touches[-1:]:
+                # An MCP tool that reads a file returns its contents: scan it like a Read.
+                if touch.path.exists and not touch.path.is_dir:
+                    found.add_file(via, touch.path)
         found.add_text("arguments", "\n".join(_string_leaves(tool_input)))
     return found
 

@@ -275,3 +275,13 @@ def test_hook_is_readable_only_by_owner_in_guard_home(guard: GuardEnv, run) -> N
     run(guard.tool("Read", file_path=str(guard.project / "src" / "app.py")))
     key = guard.guard_home / "keys" / "installation.key"
     assert oct(os.stat(key).st_mode & 0o777) == "0o600"
+
+
+def test_mcp_tool_reading_a_phi_file_is_denied_by_content(guard: GuardEnv, run) -> None:
+    export = _touch(
+        guard.project / "exports" / "q3.csv",
+        "patient_name,dob,mrn\nMaria Gonzalez,1957-03-14,00458123\n",
+    )
+    answer = run(guard.tool("mcp__fs__read_text_file", path=str(export)))
+    assert answer.exit_code == 2
+    assert "contains phi" in answer.stderr
