@@ -11,14 +11,18 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
+from typing import Any
 
-from claude_guard.contentpolicy import judge_contents
+from claude_guard.contentpolicy import judge_contents, summarise
 from claude_guard.detect.scanner import ContentScanner, FingerprintedFinding
 from claude_guard.models import (
     BUILTIN_TOOL_INPUTS,
     AnyEvent,
     PostToolUse,
     PreToolUse,
+    SessionEnd,
+    SessionStart,
     UserPromptSubmit,
     is_mcp_tool,
     parse_tool_input,
@@ -27,6 +31,8 @@ from claude_guard.pathrules import PathMatch, PathRuleSet
 from claude_guard.paths import home_dir
 from claude_guard.policy.merge import EffectivePolicy
 from claude_guard.policy.schema import Action, Mode
+from claude_guard.redact import redact_tool_response
+from claude_guard.session import Session, end_session, maybe_sweep
 from claude_guard.touches import TouchContext, TouchSet, touches_of_prompt, touches_of_tool
 
 
@@ -41,6 +47,15 @@ class Decision:
     paths: tuple[str, ...] = ()  # paths that matched a rule (never contents)
     notes: tuple[str, ...] = field(default=())
     findings: tuple[FingerprintedFinding, ...] = ()  # positions and fingerprints, no values
+    # PostToolUse: the tool's output with protected values replaced, in the tool's own shape.
+    updated_output: Any = None
+
+    @property
+    def verdict(self) -> str:
+        """The audit record's `decision`: what Claude Code was told, `redact` included."""
+        if self.updated_output is not None and self.mode is Mode.ENFORCE:
+            return "redact"
+        return self.enforced.value
 
     @property
     def enforced(self) -> Action:
@@ -65,12 +80,14 @@ class DecisionEngine:
         project_root: str,
         home: str | None = None,
         scanner_factory: ScannerFactory | None = None,
+        guard_home: Path | None = None,
     ) -> None:
         self.policy = policy
         self.project_root = project_root
         self.home = home or home_dir()
         self.rules = PathRuleSet(policy.path_rules, self.home, project_root)
         self._scanner_factory = scanner_factory or _ephemeral_scanner
+        self.guard_home = guard_home  # where session state lives (None: the default home)
 
     @cached_property
     def scanner(self) -> ContentScanner:
@@ -83,7 +100,11 @@ class DecisionEngine:
         if isinstance(event, UserPromptSubmit):
             return self._prompt(event)
         if isinstance(event, PostToolUse):
-            return self._allow("tool output recorded")
+            return self._post_tool_use(event)
+        if isinstance(event, SessionEnd):
+            end_session(event.session_id, self.guard_home)  # forget placeholders and state
+        elif isinstance(event, SessionStart):
+            maybe_sweep(home=self.guard_home)  # sessions that never ended (killed terminals)
         return self._allow(f"{event.hook_event_name} recorded")
 
     # ------------------------------------------------------------------------- events
@@ -116,6 +137,38 @@ class DecisionEngine:
     def _prompt(self, event: UserPromptSubmit) -> Decision:
         found = touches_of_prompt(event.prompt, event.cwd, self.home)
         return self._judge_touches(found, "prompt")
+
+    def _post_tool_use(self, event: PostToolUse) -> Decision:
+        """The second line: whatever the first let through, protected values in the output are
+        replaced before the model sees them. Runs even when the pre-check allowed the call."""
+        session = Session(event.session_id, self.guard_home)
+        result = redact_tool_response(
+            event.tool_name, event.tool_response, self.scanner, self.policy.detection, session
+        )
+        notes = [*self.scanner.notes]
+        if result.fallback:
+            notes.append(f"unknown output shape {result.shape}: generic redaction")
+        if result.withheld:
+            notes.append(f"{result.withheld} output text(s) withheld: could not be scanned in time")
+        if session.storage_error:
+            notes.append(f"session state not stored ({session.storage_error})")
+        if result.updated is None:
+            return Decision(
+                Action.ALLOW,
+                self.policy.mode,
+                f"{event.tool_name} output: nothing to redact",
+                notes=tuple(notes),
+            )
+        return Decision(
+            Action.ALLOW,
+            self.policy.mode,
+            f"{event.tool_name} output: {result.replaced} value(s) redacted — "
+            f"{summarise(result.findings)}",
+            ("detection:redact",),
+            notes=tuple(notes),
+            findings=tuple(result.findings),
+            updated_output=result.updated,
+        )
 
     # ------------------------------------------------------------------------- judging
 

@@ -31,6 +31,7 @@ from claude_guard.paths import find_project_root
 from claude_guard.policy.loader import PolicyError, guard_home, layer_sources, load_layers
 from claude_guard.policy.merge import EffectivePolicy, merge_layers
 from claude_guard.policy.schema import Action
+from claude_guard.redact import updated_output_answer, withhold_all
 
 EXIT_ALLOW = 0
 EXIT_BLOCK = 2
@@ -59,22 +60,24 @@ def run_hook(raw: bytes, env: Mapping[str, str] | None = None) -> HookAnswer:
     environ: Mapping[str, str] = os.environ if env is None else env
     home = guard_home(environ)
     context: dict[str, Any] = {}
+    payload: dict[str, Any] = {}
     try:
         payload = decode_event(raw)
         context = _identifiers(payload)
         event = validate_event(payload)
         policy, project_root = _load_policy(event.cwd, environ)
         _check_size(raw, policy)
-        engine = DecisionEngine(policy, project_root, scanner_factory=_scanner(home, policy))
+        engine = DecisionEngine(
+            policy, project_root, scanner_factory=_scanner(home, policy), guard_home=home
+        )
         decision = engine.decide(event)
     except HookFailure as failure:
-        return _fail(home, context, str(failure), started)
+        return _fail(home, context, str(failure), started, payload)
     except ValidationError as exc:  # a known tool with an input it does not accept
-        return _fail(
-            home, context, f"invalid tool input ({describe_validation_error(exc)})", started
-        )
+        reason = f"invalid tool input ({describe_validation_error(exc)})"
+        return _fail(home, context, reason, started, payload)
     except Exception as exc:
-        return _fail(home, context, _internal_error(exc), started)
+        return _fail(home, context, _internal_error(exc), started, payload)
     return _finish(home, event, policy, decision, started)
 
 
@@ -180,7 +183,7 @@ def _finish(
 ) -> HookAnswer:
     record = {
         **_event_fields(event),
-        "decision": decision.enforced.value,
+        "decision": decision.verdict,
         "policy_decision": decision.action.value,
         "mode": decision.mode.value,
         "rule_ids": list(decision.rule_ids),
@@ -198,13 +201,31 @@ def _finish(
     return render(event.hook_event_name, decision)
 
 
-def _fail(home: Path, context: dict[str, Any], message: str, started: float) -> HookAnswer:
-    record = {**context, "decision": "deny", "reason": message, "error": message.split(" (")[0]}
+def _fail(
+    home: Path, context: dict[str, Any], message: str, started: float, payload: dict[str, Any]
+) -> HookAnswer:
+    # After a tool ran, exit 2 only adds feedback: the output would still reach the model. So a
+    # failure there withholds the whole output instead, keeping the tool's shape.
+    withheld = _withheld_output(payload)
+    verdict = "deny" if withheld is None else "redact"
+    record = {**context, "decision": verdict, "reason": message, "error": message.split(" (")[0]}
     try:
         _audit(home, record, started)
     except AuditError as exc:
         message = f"{message}; also {exc}"
+    if withheld is not None:
+        return HookAnswer(
+            EXIT_ALLOW, stdout=json.dumps(withheld), stderr=f"claude-guard: {message}\n"
+        )
     return _block(message)
+
+
+def _withheld_output(payload: dict[str, Any]) -> dict[str, Any] | None:
+    if payload.get("hook_event_name") != "PostToolUse" or "tool_response" not in payload:
+        return None
+    tool = payload.get("tool_name")
+    withheld = withhold_all(tool if isinstance(tool, str) else "", payload["tool_response"])
+    return updated_output_answer(withheld)
 
 
 def _audit(home: Path, record: dict[str, Any], started: float) -> None:
@@ -234,6 +255,10 @@ NEXT_STEP = {
 def render(event_name: str, decision: Decision) -> HookAnswer:
     """The answer in the form Claude Code acts on for this event."""
     action = decision.enforced
+    if decision.verdict == "redact":
+        return HookAnswer(
+            EXIT_ALLOW, stdout=json.dumps(updated_output_answer(decision.updated_output))
+        )
     if action is Action.ALLOW:
         # No output: defer to Claude Code's own permission flow (an explicit "allow" would
         # skip the user's permission prompts).

@@ -316,13 +316,31 @@ def redact_tool_response(
     )
 
 
+class _WithholdAll:
+    """Every string becomes the withheld notice; enum fields keep their values (the shape)."""
+
+    def __call__(self, texts: list[str]) -> list[str]:
+        return [WITHHELD for _ in texts]
+
+    def withhold(self) -> str:
+        return WITHHELD
+
+
+def withhold_all(tool_name: str, tool_response: Any) -> Any:
+    """The output with every text replaced: what the model gets when redaction itself failed.
+    Never raises; a response it cannot walk becomes the notice alone."""
+    try:
+        return _walk(tool_response, _WithholdAll(), classify(tool_name, tool_response))
+    except Exception:
+        return WITHHELD
+
+
 def post_tool_use_answer(result: RedactionResult) -> dict[str, Any] | None:
     """The JSON Claude Code acts on to replace the output, or None to let it through as is."""
     if result.updated is None:
         return None
-    return {
-        "hookSpecificOutput": {
-            "hookEventName": "PostToolUse",
-            "updatedToolOutput": result.updated,
-        }
-    }
+    return updated_output_answer(result.updated)
+
+
+def updated_output_answer(updated: Any) -> dict[str, Any]:
+    return {"hookSpecificOutput": {"hookEventName": "PostToolUse", "updatedToolOutput": updated}}

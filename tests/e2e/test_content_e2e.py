@@ -140,3 +140,24 @@ def test_control_without_guard_csv_and_mention_leak(
     assert phi.ssns[0] in run.all_text_sent(), run.describe()
     mention = run_claude(plain_home, project.root, "summarise @exports/q3.csv please", [])
     assert phi.ssns[1] in mention.all_text_sent(), mention.describe()
+
+
+def bash(command: str) -> dict[str, Any]:
+    return {"name": "Bash", "input": {"command": command, "description": "e2e"}}
+
+
+def test_second_line_redacts_shell_output(
+    guarded_home: Path, project: Project, phi: PhiCanaries
+) -> None:
+    """`cat` of a PHI export is not content-scanned before it runs (the shell's operands are
+    only checked against path rules), so the output must be redacted after it ran."""
+    run = run_claude(guarded_home, project.root, "show it", [[bash("cat exports/q3.csv")]])
+    result = run.tool_result(FIRST)
+    assert not result.is_error, run.describe()
+    assert "<US_SSN_1>" in result.text and "dx_code" in result.text, result.text
+    assert_never_sent(run, phi.all)
+
+
+def test_benign_shell_output_arrives_intact(guarded_home: Path, project: Project) -> None:
+    run = run_claude(guarded_home, project.root, "run it", [[bash("cat src/app.py")]])
+    assert run.tool_result(FIRST).text.strip() == project.app_source.strip(), run.describe()

@@ -54,8 +54,11 @@ def _check_answer(raw: bytes) -> None:
         assert "internal error" not in answer.stderr, answer.stderr
         return
     if answer.stdout:
-        decision = json.loads(answer.stdout)["hookSpecificOutput"]["permissionDecision"]
-        assert decision in ("ask", "deny")
+        specific = json.loads(answer.stdout)["hookSpecificOutput"]
+        if "updatedToolOutput" in specific:  # PostToolUse: output replaced, never an allow
+            assert specific["hookEventName"] == "PostToolUse"
+            return
+        assert specific["permissionDecision"] in ("ask", "deny")
     # An allow: the input must be a valid event; a crash can never produce one.
     try:
         parse_event(json.loads(raw))

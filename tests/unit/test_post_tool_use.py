@@ -1,0 +1,109 @@
+"""The second line: tool output is redacted in its own shape before the model sees it."""
+
+from __future__ import annotations
+
+import json
+
+from claude_guard.redact import WITHHELD
+from tests.conftest import GuardEnv
+
+AWS_ID = "AKIA" + "QZ7RT2LMXV4PWN3K"
+SSN = "536-22-8726"
+PATIENT_LINE = f"Patient: Maria Gonzalez  MRN: 00458123  SSN: {SSN}  DOB: 03/14/1957"
+
+
+def _bash_output(guard: GuardEnv, stdout: str) -> dict:
+    return guard.event(
+        "PostToolUse",
+        tool_name="Bash",
+        tool_input={"command": "cat notes.txt"},
+        tool_response={
+            "stdout": stdout,
+            "stderr": "",
+            "interrupted": False,
+            "isImage": False,
+            "noOutputExpected": False,
+        },
+    )
+
+
+def test_bash_output_is_redacted_in_shape(guard: GuardEnv, run) -> None:
+    answer = run(_bash_output(guard, f"aws_access_key_id = {AWS_ID}\n{PATIENT_LINE}\n"))
+    assert answer.exit_code == 0
+    updated = json.loads(answer.stdout)["hookSpecificOutput"]["updatedToolOutput"]
+    assert set(updated) == {"stdout", "stderr", "interrupted", "isImage", "noOutputExpected"}
+    assert AWS_ID not in updated["stdout"] and SSN not in updated["stdout"]
+    assert "<US_SSN_1>" in updated["stdout"]
+    record = guard.audit_lines()[-1]
+    assert record["decision"] == "redact" and record["rule_ids"] == ["detection:redact"]
+    assert {f["type"] for f in record["findings"]} >= {"US_SSN"}
+    assert SSN not in guard.audit_text() and AWS_ID not in guard.audit_text()
+
+
+def test_same_value_same_placeholder_within_a_session(guard: GuardEnv, run) -> None:
+    first = run(_bash_output(guard, PATIENT_LINE))
+    second = run(_bash_output(guard, f"again: {PATIENT_LINE}"))
+    out = [
+        json.loads(a.stdout)["hookSpecificOutput"]["updatedToolOutput"]["stdout"]
+        for a in (first, second)
+    ]
+    assert "<US_SSN_1>" in out[0] and "<US_SSN_1>" in out[1]
+    session_files = list((guard.guard_home / "sessions").glob("*.json"))
+    assert session_files and SSN not in session_files[0].read_text()
+
+
+def test_benign_output_passes_untouched(guard: GuardEnv, run) -> None:
+    answer = run(_bash_output(guard, "collected 12 items\n12 passed in 0.40s\n"))
+    assert (answer.exit_code, answer.stdout) == (0, "")
+    assert guard.audit_lines()[-1]["decision"] == "allow"
+
+
+def test_read_output_is_redacted_in_shape(guard: GuardEnv, run) -> None:
+    event = guard.event(
+        "PostToolUse",
+        tool_name="Read",
+        tool_input={"file_path": str(guard.project / "notes.txt")},
+        tool_response={
+            "type": "text",
+            "file": {
+                "filePath": str(guard.project / "notes.txt"),
+                "content": PATIENT_LINE,
+                "numLines": 1,
+                "startLine": 1,
+                "totalLines": 1,
+            },
+        },
+    )
+    updated = json.loads(run(event).stdout)["hookSpecificOutput"]["updatedToolOutput"]
+    assert updated["type"] == "text" and updated["file"]["numLines"] == 1
+    assert SSN not in updated["file"]["content"]
+
+
+def test_failure_after_the_tool_ran_withholds_the_output(guard: GuardEnv, run, monkeypatch):
+    from claude_guard import engine
+
+    def explode(self, event):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine.DecisionEngine, "_post_tool_use", explode)
+    answer = run(_bash_output(guard, f"{PATIENT_LINE}\n"))
+    assert answer.exit_code == 0
+    updated = json.loads(answer.stdout)["hookSpecificOutput"]["updatedToolOutput"]
+    assert updated["stdout"] == WITHHELD and updated["interrupted"] is False
+    assert guard.audit_lines()[-1]["decision"] == "redact"
+
+
+def test_monitor_mode_records_but_does_not_redact(guard: GuardEnv, run) -> None:
+    default = (guard.guard_home / "policies" / "default.yaml").read_text()
+    guard.write_policy("managed", default + "\nmode: monitor\n")
+    answer = run(_bash_output(guard, PATIENT_LINE))
+    assert (answer.exit_code, answer.stdout) == (0, "")
+    record = guard.audit_lines()[-1]
+    assert record["decision"] == "allow" and record["findings"]
+
+
+def test_session_end_forgets_the_session(guard: GuardEnv, run) -> None:
+    run(_bash_output(guard, PATIENT_LINE))
+    assert list((guard.guard_home / "sessions").glob("*.json"))
+    run(guard.event("SessionEnd", reason="exit"))
+    assert not list((guard.guard_home / "sessions").glob("*.json"))
