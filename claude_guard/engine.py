@@ -30,7 +30,7 @@ from claude_guard.models import (
 from claude_guard.pathrules import PathMatch, PathRuleSet
 from claude_guard.paths import home_dir
 from claude_guard.policy.merge import EffectivePolicy
-from claude_guard.policy.schema import Action, Mode
+from claude_guard.policy.schema import Access, Action, Mode
 from claude_guard.redact import redact_tool_response
 from claude_guard.session import Session, end_session, maybe_sweep
 from claude_guard.touches import TouchContext, TouchSet, touches_of_prompt, touches_of_tool
@@ -132,7 +132,65 @@ class DecisionEngine:
             self.policy.limits.max_walk_entries,
             self.policy.detection.max_scan_bytes,
         )
-        return self._judge_touches(touches_of_tool(tool, event.tool_input, ctx), f"{tool}")
+        found = touches_of_tool(tool, event.tool_input, ctx)
+        remembered = self._session_rules(event.session_id, found, tool)
+        decision = self._judge_touches(found, f"{tool}")
+        if remembered is not None and remembered.action.rank > decision.action.rank:
+            return remembered
+        return decision
+
+    def _session_rules(self, session_id: str, found: TouchSet, subject: str) -> Decision | None:
+        """Policy that depends on what this session already touched (session memory)."""
+        state = Session(session_id, self.guard_home).load()
+        rules = self.policy.session
+        hits: list[tuple[Action, str, str]] = []
+        for touch in found.touches:
+            source = next(
+                (state.tainted[s] for s in touch.path.spellings() if s in state.tainted), None
+            )
+            if source is not None:
+                hits.append(
+                    (
+                        rules["tainted"],
+                        "session:tainted",
+                        f"{touch.path.lexical} holds data this session copied from {source}",
+                    )
+                )
+        outside = [
+            t.path.lexical
+            for t in found.touches
+            if t.access is Access.WRITE and not self.rules.is_inside_project(t.path.real)
+        ]
+        for kind, seen in (("phi", state.phi_seen), ("secret", state.secret_seen)):
+            if not seen:
+                continue
+            if found.egress:
+                hits.append(
+                    (
+                        rules[f"after_{kind}.egress"],
+                        f"session:after_{kind}.egress",
+                        f"{kind} was seen in this session, and this call sends data out "
+                        f"({found.egress[0]})",
+                    )
+                )
+            if outside:
+                hits.append(
+                    (
+                        rules[f"after_{kind}.write_outside_project"],
+                        f"session:after_{kind}.write_outside_project",
+                        f"{kind} was seen in this session, and this call writes outside "
+                        f"the project ({outside[0]})",
+                    )
+                )
+        strictest = Action.strictest(*(h[0] for h in hits))
+        if strictest is Action.ALLOW:
+            return None
+        deciding = [h for h in hits if h[0] is strictest]
+        return self._decision(
+            strictest,
+            f"{subject}: {deciding[0][2]}",
+            tuple(dict.fromkeys(h[1] for h in deciding)),
+        )
 
     def _prompt(self, event: UserPromptSubmit) -> Decision:
         found = touches_of_prompt(event.prompt, event.cwd, self.home)

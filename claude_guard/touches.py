@@ -47,6 +47,8 @@ class ContentTarget:
 class TouchSet:
     touches: list[Touch] = field(default_factory=list)
     contents: list[ContentTarget] = field(default_factory=list)
+    # Ways the call sends data off the machine (a URL host, a shell network sender).
+    egress: list[str] = field(default_factory=list)
     # Things that could not be worked out completely; the policy's fallback decides them.
     unresolved: list[str] = field(default_factory=list)
 
@@ -226,11 +228,23 @@ def _literal_prefix(pattern: str) -> str:
 def _web_fetch(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
     url = str(tool_input.get("url", ""))
     found.add_text("url", url)
+    if not url.lower().startswith("file:"):
+        found.egress.append(f"WebFetch {_host_of(url)}")
     found.add_text("prompt", tool_input.get("prompt"))
     if url.lower().startswith("file:"):
         found.add(
             re.sub(r"^file:(//)?", "", url, flags=re.IGNORECASE), ctx.cwd, (Access.READ,), "url"
         )
+
+
+def _web_search(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
+    found.add_text("query", tool_input.get("query"))
+    found.egress.append("WebSearch")
+
+
+def _host_of(url: str) -> str:
+    match = re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://([^/@]*@)?([^/:?#]+)", url)
+    return match.group(2)[:100] if match else "?"
 
 
 def _multi_edit(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
@@ -266,7 +280,7 @@ _TOOL_HANDLERS: dict[str, Any] = {
     "Glob": _glob,
     "LS": _read("path"),
     "WebFetch": _web_fetch,
-    "WebSearch": _text_fields("query"),
+    "WebSearch": _web_search,
     "Bash": _bash,
     "Agent": _text_fields("prompt", "description"),
     "Task": _text_fields("prompt", "description"),

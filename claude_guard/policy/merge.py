@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from claude_guard.policy.loader import LoadedLayer
@@ -19,6 +19,7 @@ from claude_guard.policy.schema import (
     BUILTIN_DETECTION,
     BUILTIN_LIMITS,
     BUILTIN_SCAN,
+    BUILTIN_SESSION,
     Action,
     CategoryPolicy,
     Defaults,
@@ -108,6 +109,7 @@ class EffectivePolicy:
     path_rules: tuple[LayeredRule, ...]
     tool_rules: tuple[LayerToolRules, ...]
     detection: EffectiveDetection
+    session: dict[str, Action] = field(default_factory=dict)  # "after_phi.egress" -> action
 
     @property
     def content_hash(self) -> str:
@@ -166,7 +168,22 @@ def merge_layers(layers: list[LoadedLayer]) -> EffectivePolicy:
             for index, layer in enumerate(layers)
         ),
         detection=_merge_detection(policies),
+        session=_merge_session(policies),
     )
+
+
+def _merge_session(policies: list[PolicyLayer]) -> dict[str, Action]:
+    def value(layer: PolicyLayer, key: str) -> Action | None:
+        node: object = layer.session
+        for part in key.split("."):
+            node = getattr(node, part, None) if node is not None else None
+        return node if isinstance(node, Action) else None
+
+    merged = {}
+    for key, builtin in BUILTIN_SESSION.items():
+        start = value(policies[0], key) or builtin
+        merged[key] = Action.strictest(start, *(a for p in policies[1:] if (a := value(p, key))))
+    return merged
 
 
 def _merge_mode(top: Mode | None, lower: list[Mode | None]) -> Mode:

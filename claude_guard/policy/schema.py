@@ -181,6 +181,33 @@ BUILTIN_SCAN = {
 }
 
 
+class AfterSensitive(_Strict):
+    """What changes once a kind of sensitive data has been seen in the session."""
+
+    # Calls that send data off the machine: WebFetch, WebSearch, shell network senders.
+    egress: Action | None = None
+    # Writes to paths outside the project root.
+    write_outside_project: Action | None = None
+
+
+class SessionRules(_Strict):
+    """Policy that depends on what the session has already touched (session memory)."""
+
+    after_phi: AfterSensitive | None = None
+    after_secret: AfterSensitive | None = None
+    # A file the session derived from protected data (`cp .env x`) is treated like its source.
+    tainted: Action | None = None
+
+
+BUILTIN_SESSION = {
+    "after_phi.egress": Action.DENY,
+    "after_phi.write_outside_project": Action.DENY,
+    "after_secret.egress": Action.ALLOW,
+    "after_secret.write_outside_project": Action.ALLOW,
+    "tainted": Action.DENY,
+}
+
+
 VersionLabel = Annotated[
     str, BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v)
 ]
@@ -201,6 +228,7 @@ class PolicyLayer(_Strict):
     paths: list[PathRule] = Field(default_factory=list)
     limits: Limits | None = None
     detection: Detection | None = None
+    session: SessionRules | None = None
 
     @model_validator(mode="after")
     def _rule_ids_unique(self) -> PolicyLayer:
