@@ -7,6 +7,7 @@ generated fresh per run, so finding one in a request body means the value leaked
 
 from __future__ import annotations
 
+import gzip
 import random
 import secrets
 import string
@@ -149,9 +150,12 @@ def bash(command: str) -> dict[str, Any]:
 def test_second_line_redacts_shell_output(
     guarded_home: Path, project: Project, phi: PhiCanaries
 ) -> None:
-    """`cat` of a PHI export is not content-scanned before it runs (the shell's operands are
-    only checked against path rules), so the output must be redacted after it ran."""
-    run = run_claude(guarded_home, project.root, "show it", [[bash("cat exports/q3.csv")]])
+    """A compressed export cannot be content-scanned before the command runs (it is binary),
+    so what `zcat` prints must be redacted after it ran."""
+    export = project.root / "exports" / "q3.csv"
+    (project.root / "exports" / "q3.csv.gz").write_bytes(gzip.compress(export.read_bytes()))
+    export.unlink()
+    run = run_claude(guarded_home, project.root, "show it", [[bash("zcat exports/q3.csv.gz")]])
     result = run.tool_result(FIRST)
     assert not result.is_error, run.describe()
     assert "<US_SSN_1>" in result.text and "dx_code" in result.text, result.text
