@@ -28,11 +28,12 @@ from claude_guard.models import (
     parse_tool_input,
 )
 from claude_guard.pathrules import PathMatch, PathRuleSet
-from claude_guard.paths import home_dir
+from claude_guard.paths import home_dir, normalise
 from claude_guard.policy.merge import EffectivePolicy
 from claude_guard.policy.schema import Access, Action, Mode
 from claude_guard.redact import redact_tool_response
 from claude_guard.session import Session, end_session, maybe_sweep
+from claude_guard.shell import analyse
 from claude_guard.touches import TouchContext, TouchSet, touches_of_prompt, touches_of_tool
 
 
@@ -200,6 +201,8 @@ class DecisionEngine:
         """The second line: whatever the first let through, protected values in the output are
         replaced before the model sees them. Runs even when the pre-check allowed the call."""
         session = Session(event.session_id, self.guard_home)
+        if event.tool_name == "Bash":
+            self._taint_copies(event, session)
         result = redact_tool_response(
             event.tool_name, event.tool_response, self.scanner, self.policy.detection, session
         )
@@ -227,6 +230,25 @@ class DecisionEngine:
             findings=tuple(result.findings),
             updated_output=result.updated,
         )
+
+    def _taint_copies(self, event: PostToolUse, session: Session) -> None:
+        """A command that read protected (or already tainted) data and wrote files made those
+        files carriers of it: `cp .env x` (let through by monitor mode, say), then `cat x`."""
+        analysis = analyse(str(event.tool_input.get("command", "")), event.cwd, self.home)
+        tainted = session.load().tainted
+        sources = []
+        for access in analysis.accesses:
+            if access.mode != "read":
+                continue
+            path = normalise(access.path, event.cwd)
+            protected = any(m.action is Action.DENY for m in self.rules.matches(path, Access.READ))
+            if protected or any(s in tainted for s in path.spellings()):
+                sources.append(path.lexical)
+        if not sources:
+            return
+        for access in analysis.accesses:
+            if access.mode == "write":
+                session.taint(normalise(access.path, event.cwd).lexical, sources[0])
 
     # ------------------------------------------------------------------------- judging
 

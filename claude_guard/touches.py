@@ -6,10 +6,8 @@ file's original content (`originalFile`), so overwriting a secret file would sho
 
 from __future__ import annotations
 
-import glob as globmod
 import os
 import re
-import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,8 +16,9 @@ import pathspec
 
 from claude_guard.memory import memory_files
 from claude_guard.pathrules import walk_files
-from claude_guard.paths import NormalPath, PathError, normalise
+from claude_guard.paths import NormalPath, PathError, home_dir, normalise
 from claude_guard.policy.schema import Access
+from claude_guard.shell import analyse
 
 READ_WRITE = (Access.READ, Access.WRITE)
 
@@ -158,25 +157,37 @@ def _grep(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> Non
     if not start.is_dir:
         found.add_file("path", start)
         return
-    walked = walk_files(start, ctx.max_walk_entries, _include_spec(tool_input.get("glob")))
+    _recursive_read(start, ctx, found, _include_spec(tool_input.get("glob")), "path")
+
+
+def _recursive_read(
+    start: NormalPath,
+    ctx: TouchContext,
+    found: TouchSet,
+    include: pathspec.PathSpec[Any] | None,
+    via: str,
+) -> None:
+    """Everything a recursive reader under `start` could open: path rules for every file,
+    and the contents too while they fit the scan budget."""
+    walked = walk_files(start, ctx.max_walk_entries, include)
     if walked.truncated:
         found.unresolved.append(
-            f"path: more than {ctx.max_walk_entries} entries under {start.lexical}; "
-            "cannot verify what the search would read"
+            f"{via}: more than {ctx.max_walk_entries} entries under {start.lexical}; "
+            "cannot verify what a recursive read would open"
         )
     reachable = 0
     for file in walked.files:
-        found.touches.append(Touch(file, Access.READ, "path (recursive search)"))
+        found.touches.append(Touch(file, Access.READ, f"{via} (recursive read)"))
         reachable += _size(file)
     if reachable > ctx.max_scan_bytes:
         found.unresolved.append(
-            f"path: the search would reach {reachable // 1_000_000} MB under {start.lexical}, "
-            f"more than the {ctx.max_scan_bytes // 1_000_000} MB that can be checked first; "
-            "narrow `path` or `glob`"
+            f"{via}: a recursive read would reach {reachable // 1_000_000} MB under "
+            f"{start.lexical}, more than the {ctx.max_scan_bytes // 1_000_000} MB that can be "
+            "checked first; narrow the path"
         )
         return
     for file in walked.files:
-        found.add_file("path (recursive search)", file)
+        found.add_file(f"{via} (recursive read)", file)
 
 
 def _size(path: NormalPath) -> int:
@@ -264,9 +275,37 @@ def _text_fields(*keys: str) -> Any:
 
 
 def _bash(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
-    found.add_text("command", tool_input.get("command"))
-    for raw, accesses in _shell_words(str(tool_input.get("command", "")), ctx.cwd, found):
-        found.add(raw, ctx.cwd, accesses, "command")
+    """What a shell command reads, writes and sends, from the shell analysis."""
+    command = str(tool_input.get("command", ""))
+    found.add_text("command", command)
+    analysis = analyse(command, ctx.cwd, home_dir())
+    for access in analysis.accesses:
+        via = f"command ({access.via})"
+        if access.mode == "write":
+            found.add(access.path, ctx.cwd, (Access.WRITE,), via)
+            continue
+        found.add(access.path, ctx.cwd, (Access.READ,), via)
+        for touch in found.touches[-1:]:
+            if touch.path.exists and not touch.path.is_dir:
+                found.add_file(via, touch.path)
+    for directory in analysis.recursive_reads:
+        try:
+            start = normalise(directory, ctx.cwd)
+        except PathError:
+            continue
+        found.touches.append(Touch(start, Access.READ, "command (recursive read)"))
+        if start.is_dir:
+            _recursive_read(start, ctx, found, None, "command")
+    if analysis.env_dump:
+        # The environment holds tokens: treated as a read of the process environment, so the
+        # policy's rule for /proc/*/environ decides.
+        found.add("/proc/self/environ", ctx.cwd, (Access.READ,), "command (environment dump)")
+    found.egress.extend(
+        f"{e.kind} {e.destination or ''}".strip() + f" via {e.via}" for e in analysis.egress
+    )
+    found.unresolved.extend(f"command: {reason}" for reason in analysis.unanalysable)
+    for code in analysis.inline_code:
+        found.add_text("command (inline code)", code)
 
 
 _TOOL_HANDLERS: dict[str, Any] = {
@@ -285,83 +324,6 @@ _TOOL_HANDLERS: dict[str, Any] = {
     "Agent": _text_fields("prompt", "description"),
     "Task": _text_fields("prompt", "description"),
 }
-
-
-# ----------------------------------------------------------------------------- shell (first line)
-
-# Commands that change or remove the files they name. Until the full shell analysis lands, a
-# word is a write when the command is one of these or the word follows an output redirection.
-_WRITING_COMMANDS = frozenset(
-    [
-        "rm",
-        "rmdir",
-        "mv",
-        "cp",
-        "ln",
-        "tee",
-        "truncate",
-        "chmod",
-        "chown",
-        "chgrp",
-        "touch",
-        "install",
-        "dd",
-        "unlink",
-        "shred",
-        "sed",
-        "perl",
-    ]
-)
-_OUTPUT_REDIRECTS = frozenset({">", ">>", ">|", "&>", "&>>", "1>", "2>"})
-_COMMAND_SEPARATORS = frozenset({";", "&&", "||", "|", "&", "(", ")", "\n"})
-
-
-def _shell_words(
-    command: str, cwd: str, found: TouchSet
-) -> Iterator[tuple[str, tuple[Access, ...]]]:
-    """A conservative first reading of a shell command: every word that could name a file.
-
-    This treats every word as a possible path (a word that names no protected file costs
-    nothing), so `cat .env`, `cp ~/.ssh/id_rsa x` and `> .claude/settings.json` are caught.
-    Variables, command substitution, `cd` and interpreters need the full shell analysis.
-    """
-    lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|()<>")
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    try:
-        tokens = list(lexer)
-    except ValueError:
-        found.unresolved.append("command: cannot be split into words (unbalanced quotes)")
-        return
-    command_word: str | None = None
-    redirect_out = False
-    for token in tokens:
-        if token in _COMMAND_SEPARATORS:
-            command_word, redirect_out = None, False
-            continue
-        if token in _OUTPUT_REDIRECTS or token.endswith(">"):
-            redirect_out = True
-            continue
-        if set(token) <= set("<>&|;"):
-            continue
-        if command_word is None and "=" not in token:
-            command_word = token.rsplit("/", 1)[-1]
-        writes = redirect_out or command_word in _WRITING_COMMANDS
-        accesses = READ_WRITE if writes else (Access.READ,)
-        redirect_out = False
-        for candidate in _word_candidates(token, cwd):
-            yield candidate, accesses
-
-
-def _word_candidates(token: str, cwd: str) -> Iterator[str]:
-    yield token
-    if "=" in token:  # VAR=path, --file=path
-        yield token.split("=", 1)[1]
-    if any(c in token for c in "*?["):
-        pattern = token if token.startswith(("/", "~")) else f"{cwd}/{token}"
-        yield from globmod.glob(
-            pattern.replace("~", normalise("~", cwd).lexical, 1), recursive=False
-        )
 
 
 # ----------------------------------------------------------------------------- MCP / unknown
