@@ -119,8 +119,9 @@ def walk_files(
 ) -> WalkResult:
     """The files a recursive search from `root` could open, up to `max_entries` entries.
 
-    Symlinked files are reported (their targets are checked by the caller); symlinked
-    directories are reported as paths but not descended into, so cycles cannot hang the walk.
+    Symbolic links met on the way are skipped, as `grep -r` and ripgrep do by default (a link
+    named on the command line is still resolved by the caller). Followers such as `grep -R` and
+    `rg -L` are left to the output redaction.
     """
     files: list[NormalPath] = []
     seen = 0
@@ -142,6 +143,8 @@ def _scan(directory: str) -> Iterator[str]:
         try:
             with os.scandir(current) as entries:
                 for entry in entries:
+                    if entry.is_symlink():
+                        continue
                     if entry.is_dir(follow_symlinks=False):
                         stack.append(entry.path)
                     else:
