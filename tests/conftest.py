@@ -37,6 +37,21 @@ class GuardEnv:
     def tool(self, tool_name: str, **tool_input: Any) -> dict[str, Any]:
         return self.event("PreToolUse", tool_name=tool_name, tool_input=tool_input)
 
+    def bash_output(self, stdout: str, command: str = "cat notes.txt") -> dict[str, Any]:
+        """A PostToolUse event for a Bash call, in the response shape the client sends."""
+        return self.event(
+            "PostToolUse",
+            tool_name="Bash",
+            tool_input={"command": command},
+            tool_response={
+                "stdout": stdout,
+                "stderr": "",
+                "interrupted": False,
+                "isImage": False,
+                "noOutputExpected": not stdout,
+            },
+        )
+
     def audit_lines(self) -> list[dict[str, Any]]:
         records = []
         for path in sorted((self.guard_home / "audit").glob("*.jsonl")):

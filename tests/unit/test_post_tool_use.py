@@ -13,18 +13,7 @@ PATIENT_LINE = f"Patient: Maria Gonzalez  MRN: 00458123  SSN: {SSN}  DOB: 03/14/
 
 
 def _bash_output(guard: GuardEnv, stdout: str) -> dict:
-    return guard.event(
-        "PostToolUse",
-        tool_name="Bash",
-        tool_input={"command": "cat notes.txt"},
-        tool_response={
-            "stdout": stdout,
-            "stderr": "",
-            "interrupted": False,
-            "isImage": False,
-            "noOutputExpected": False,
-        },
-    )
+    return guard.bash_output(stdout)
 
 
 def test_bash_output_is_redacted_in_shape(guard: GuardEnv, run) -> None:

@@ -12,20 +12,7 @@ PATIENT_LINE = "Patient: Maria Gonzalez  MRN: 00458123  SSN: 536-22-8726  DOB: 0
 
 
 def _see_phi(guard: GuardEnv, run) -> None:
-    answer = run(
-        guard.event(
-            "PostToolUse",
-            tool_name="Bash",
-            tool_input={"command": "cat notes.txt"},
-            tool_response={
-                "stdout": PATIENT_LINE,
-                "stderr": "",
-                "interrupted": False,
-                "isImage": False,
-                "noOutputExpected": False,
-            },
-        )
-    )
+    answer = run(guard.bash_output(PATIENT_LINE))
     assert "updatedToolOutput" in answer.stdout
 
 
@@ -91,20 +78,7 @@ def test_a_copy_that_got_through_is_tainted(guard: GuardEnv, run) -> None:
     guard.write_policy("managed", default + "\nmode: monitor\n")
     copy = guard.project / "backup.txt"
     copy.write_text("copied bytes\n")  # content alone would not be flagged
-    run(
-        guard.event(
-            "PostToolUse",
-            tool_name="Bash",
-            tool_input={"command": "cp .env backup.txt"},
-            tool_response={
-                "stdout": "",
-                "stderr": "",
-                "interrupted": False,
-                "isImage": False,
-                "noOutputExpected": True,
-            },
-        )
-    )
+    run(guard.bash_output("", command="cp .env backup.txt"))
     state = Session("sess-1", guard.guard_home).load()
     assert state.tainted == {str(copy): str(guard.project / ".env")}
     run(guard.tool("Read", file_path=str(copy)))
