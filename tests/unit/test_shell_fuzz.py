@@ -19,13 +19,36 @@ CORPUS = yaml.safe_load(
     (Path(__file__).parent.parent / "data" / "shell_corpus.yaml").read_text(encoding="utf-8")
 )
 ATTACKS = [str(e["cmd"]) for e in CORPUS if e["label"] == "attack"]
-SHELL_ALPHABET = st.sampled_from([*"abcdefgnv.~/$'\"\\`(){}[]<>|&;*?!#=-_ \n\t@%:+,0123456789",
-                                  "$(", "${", "<<", "<<<", ">>", "&&", "||", "$'", "\\x2e",
-                                    ".env", "cat ", "bash -c ", "eval ", "EOF", "<(", "$((",
-                                    "xargs ", "find . -exec ", " {} \\;", "~/.ssh/id_rsa"])
-SLOW = settings(max_examples=300, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+SHELL_ALPHABET = st.sampled_from(
+    [
+        *"abcdefgnv.~/$'\"\\`(){}[]<>|&;*?!#=-_ \n\t@%:+,0123456789",
+        "$(",
+        "${",
+        "<<",
+        "<<<",
+        ">>",
+        "&&",
+        "||",
+        "$'",
+        "\\x2e",
+        ".env",
+        "cat ",
+        "bash -c ",
+        "eval ",
+        "EOF",
+        "<(",
+        "$((",
+        "xargs ",
+        "find . -exec ",
+        " {} \\;",
+        "~/.ssh/id_rsa",
+    ]
+)
+SLOW = settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.fixture(scope="module")
@@ -70,29 +93,48 @@ def mutated_attack(draw: st.DrawFn) -> str:
         elif action == "truncate":
             command = command[: max(position, 1)]
         else:
-            command = command[:position] + command[position:position + 5] + command[position:]
+            command = command[:position] + command[position : position + 5] + command[position:]
     return command
 
 
 @SLOW
 @given(mutated_attack())
 def test_mutated_attack_that_does_not_parse_is_unanalysable(
-        sandbox: tuple[str, str], command: str) -> None:
+    sandbox: tuple[str, str], command: str
+) -> None:
     analysis = analyse(command, *sandbox)
     _well_formed(analysis)
     if has_real_error(parse(command)):
         assert analysis.unanalysable, command
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.sampled_from(ATTACKS), st.sampled_from([
-    "bash -c {q}", "sh -c {q}", "eval {q}", "( {c} )", "{{ {c}; }}", "true && {c}",
-    "env bash -c {q}", "sudo -- sh -c {q}", "timeout 9 bash -c {q}", "echo {q} | bash",
-    "bash <<'ZZ'\n{c}\nZZ", "nohup sh -c {q}", "x() {{ {c}; }}; x", "if true; then {c}; fi",
-]))
-def test_wrapping_an_attack_keeps_it_caught(sandbox: tuple[str, str], attack: str,
-                                           template: str) -> None:
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.sampled_from(ATTACKS),
+    st.sampled_from(
+        [
+            "bash -c {q}",
+            "sh -c {q}",
+            "eval {q}",
+            "( {c} )",
+            "{{ {c}; }}",
+            "true && {c}",
+            "env bash -c {q}",
+            "sudo -- sh -c {q}",
+            "timeout 9 bash -c {q}",
+            "echo {q} | bash",
+            "bash <<'ZZ'\n{c}\nZZ",
+            "nohup sh -c {q}",
+            "x() {{ {c}; }}; x",
+            "if true; then {c}; fi",
+        ]
+    ),
+)
+def test_wrapping_an_attack_keeps_it_caught(
+    sandbox: tuple[str, str], attack: str, template: str
+) -> None:
     """Metamorphic: an attack run through a wrapper is still blocked."""
     if "\n" in attack and "<<" in template:
         return  # a here-doc inside a here-doc body ends the outer one early
@@ -101,10 +143,24 @@ def test_wrapping_an_attack_keeps_it_caught(sandbox: tuple[str, str], attack: st
     assert verdict(analyse(wrapped, *sandbox), deny).blocked, wrapped
 
 
-@pytest.mark.parametrize("command", [
-    "\udcff", "cat \x00 .env", "$" * 5000, "(" * 5000, "{" * 5000, "`" * 301, "<<" * 999,
-    "a=" * 2000, "cat " + "{a,b}" * 30, "echo $((" * 100, "f(){ f; }; f", "\\" * 3000,
-    "x='" + "a" * 50_000 + "'", "cat " + "*/" * 50 + "x",
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "\udcff",
+        "cat \x00 .env",
+        "$" * 5000,
+        "(" * 5000,
+        "{" * 5000,
+        "`" * 301,
+        "<<" * 999,
+        "a=" * 2000,
+        "cat " + "{a,b}" * 30,
+        "echo $((" * 100,
+        "f(){ f; }; f",
+        "\\" * 3000,
+        "x='" + "a" * 50_000 + "'",
+        "cat " + "*/" * 50 + "x",
+    ],
+)
 def test_pathological_inputs(sandbox: tuple[str, str], command: str) -> None:
     _well_formed(analyse(command, *sandbox))
