@@ -39,10 +39,21 @@ Handler = Callable[["Invocation"], Output]
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_.+\-\[]{1,40}")
 _ENVIRON = re.compile(r"^/proc/[^/]*/(task/[^/]*/)?environ$")
 _DEV_NET = re.compile(r"^/dev/(tcp|udp)/([^/]*)/([^/]*)$")
-_DEV_QUIET = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty",
-                        "/dev/zero", "/dev/random", "/dev/urandom"})
-_LOOPBACK = re.compile(r"^(localhost|127(\.\d+){3}|::1|\[::1\]|0\.0\.0\.0|[\w.-]*\.localhost)$",
-                       re.IGNORECASE)
+_DEV_QUIET = frozenset(
+    {
+        "/dev/null",
+        "/dev/stdout",
+        "/dev/stderr",
+        "/dev/stdin",
+        "/dev/tty",
+        "/dev/zero",
+        "/dev/random",
+        "/dev/urandom",
+    }
+)
+_LOOPBACK = re.compile(
+    r"^(localhost|127(\.\d+){3}|::1|\[::1\]|0\.0\.0\.0|[\w.-]*\.localhost)$", re.IGNORECASE
+)
 
 
 def safe_name(name: str) -> str:
@@ -73,8 +84,14 @@ class State:
     aliases: dict[str, str] = field(default_factory=dict)
 
     def copy(self) -> State:
-        return State(self.cwd, dict(self.vars), self.positional, list(self.dirstack),
-                     dict(self.functions), dict(self.aliases))
+        return State(
+            self.cwd,
+            dict(self.vars),
+            self.positional,
+            list(self.dirstack),
+            dict(self.functions),
+            dict(self.aliases),
+        )
 
 
 @dataclass
@@ -117,13 +134,27 @@ class Invocation:
     def blind(self, reason: str) -> None:
         self.findings.blind(f"{self.via}: {reason}")
 
-    def run(self, argv: list[Arg], stdin: Output | None = None, piped: bool | None = None,
-            state: State | None = None) -> Output:
-        return self.interp.dispatch(argv, state or self.state, self.stdin if stdin is None
-                                    else stdin, self.piped if piped is None else piped)
+    def run(
+        self,
+        argv: list[Arg],
+        stdin: Output | None = None,
+        piped: bool | None = None,
+        state: State | None = None,
+    ) -> Output:
+        return self.interp.dispatch(
+            argv,
+            state or self.state,
+            self.stdin if stdin is None else stdin,
+            self.piped if piped is None else piped,
+        )
 
-    def run_script(self, script: str, positional: tuple[str, ...] | None = (),
-                   stdin: Output = "", new_shell: bool = True) -> Output:
+    def run_script(
+        self,
+        script: str,
+        positional: tuple[str, ...] | None = (),
+        stdin: Output = "",
+        new_shell: bool = True,
+    ) -> Output:
         state = self.state.copy() if new_shell else self.state
         if new_shell:
             state.positional = positional
@@ -140,8 +171,12 @@ class Invocation:
         """Text of a script about to run; unanalysable when it exists but cannot be known."""
         resolved = None if arg.dynamic else self.resolve(arg.text)
         content = self.interp.content(resolved, self.stdin) if resolved else None
-        if content is None and (resolved is None or resolved in self.interp.written or
-                                os.path.exists(resolved) or resolved.startswith("/dev/")):
+        if content is None and (
+            resolved is None
+            or resolved in self.interp.written
+            or os.path.exists(resolved)
+            or resolved.startswith("/dev/")
+        ):
             self.blind("runs a script whose text cannot be known before it runs")
         return content
 
@@ -204,8 +239,14 @@ class _Scope:
 
 
 class Interpreter:
-    def __init__(self, findings: Findings, home: str, env: Mapping[str, str] | None,
-                 handlers: Mapping[str, Handler], fallback: Handler) -> None:
+    def __init__(
+        self,
+        findings: Findings,
+        home: str,
+        env: Mapping[str, str] | None,
+        handlers: Mapping[str, Handler],
+        fallback: Handler,
+    ) -> None:
         self.findings, self.home, self.env = findings, home, env
         self.handlers, self.fallback = handlers, fallback
         self.links: dict[str, tuple[str, ...]] = {}
@@ -252,7 +293,7 @@ class Interpreter:
         if raw == "~" or raw.startswith("~/"):
             raw = self.home + raw[1:]
         if raw.startswith("file://"):
-            raw = raw[len("file://"):]
+            raw = raw[len("file://") :]
         if not raw.startswith("/"):
             if state.cwd is None:
                 return None
@@ -296,7 +337,7 @@ class Interpreter:
         found: list[str] = []
         for link, targets in self.links.items():
             if path == link or path.startswith(link + "/"):
-                found.extend(t + path[len(link):] for t in targets)
+                found.extend(t + path[len(link) :] for t in targets)
         return found
 
     def content(self, path: str, stdin: Output = None) -> str | None:
@@ -313,7 +354,8 @@ class Interpreter:
         try:
             if self.nesting > MAX_NESTING:
                 raise TooComplex("commands nested too deeply to follow")
-            root = parse(script)
+            tree = parse(script)  # held until run_body returns: its nodes borrow from it
+            root = tree.root_node
             _check_depth(root)
             if has_real_error(root):
                 self.findings.blind(f"{safe_name(via)}: the shell text does not parse")
@@ -322,8 +364,11 @@ class Interpreter:
             self.nesting -= 1
 
     def run_body(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
-        outputs = [self.exec(child, state, stdin, piped) for child in node.named_children
-                   if child.type not in ("comment", "$(", ")", "`", "<(", ">(")]
+        outputs = [
+            self.exec(child, state, stdin, piped)
+            for child in node.named_children
+            if child.type not in ("comment", "$(", ")", "`", "<(", ">(")
+        ]
         return _join(outputs)
 
     def tick(self) -> None:
@@ -353,8 +398,9 @@ class Interpreter:
         return _join(outputs) if outputs else ""
 
     def _list(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
-        return _join([self.exec(c, state, stdin, piped) for c in node.named_children
-                      if c.type != "comment"])
+        return _join(
+            [self.exec(c, state, stdin, piped) for c in node.named_children if c.type != "comment"]
+        )
 
     def _pipeline(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
         output = stdin
@@ -507,8 +553,9 @@ class Interpreter:
             if node.type == "ERROR" and is_benign_error(node):
                 herestring_next = True
                 continue
-            if node.type == "herestring_redirect" or (herestring_next and
-                                                      node.type == "file_redirect"):
+            if node.type == "herestring_redirect" or (
+                herestring_next and node.type == "file_redirect"
+            ):
                 stdin, piped = self._herestring(node, state), True
             elif node.type == "heredoc_redirect":
                 stdin, piped = self._heredoc(node, state), True
@@ -540,9 +587,16 @@ class Interpreter:
     def _heredoc(self, node: Node, state: State) -> Output:
         start = next((c for c in node.children if c.type == "heredoc_start"), None)
         body = next((c for c in node.children if c.type == "heredoc_body"), None)
+        quoted = start is not None and any(q in text(start) for q in "'\"\\")
+        if any(c.type not in _HEREDOC_PARTS for c in node.children):
+            # tree-sitter-bash misparses some bodies (a line starting with a backslash comes out
+            # as words, the body empty): read the body from the raw text instead.
+            if not quoted:
+                self.findings.blind("a here-document the parser misreads")
+                return None
+            return _raw_heredoc_body(node)
         if body is None:
             return ""
-        quoted = start is not None and any(q in text(start) for q in "'\"\\")
         if quoted:
             return text(body)
         return words.literal_text(words.expand_node(body, _Scope(self, state)))
@@ -599,8 +653,9 @@ class Interpreter:
             elif field_name == "redirect" or child.type.endswith("_redirect"):
                 redirects.append(child)
             elif child.type == "command_name":
-                argv.extend(self.fields(child.named_children[0], state)
-                            if child.named_children else [])
+                argv.extend(
+                    self.fields(child.named_children[0], state) if child.named_children else []
+                )
             elif child.type != "comment":
                 argv.extend(self.fields(child, state))
         applied = self.redirects(redirects, state)
@@ -613,8 +668,9 @@ class Interpreter:
             run_state = state.copy()
             for assignment in prefix:
                 self.assign(assignment, state, run_state)
-        output = self.dispatch(argv, run_state, applied.stdin if applied.piped else stdin,
-                               piped or applied.piped)
+        output = self.dispatch(
+            argv, run_state, applied.stdin if applied.piped else stdin, piped or applied.piped
+        )
         self.remember(applied.stdout_files, output)
         output = "" if applied.to_file else output
         for continuation in applied.continuations:
@@ -743,3 +799,28 @@ _STATEMENTS: dict[str, Callable[[Interpreter, Node, State, Output, bool], Output
     "unset_command": Interpreter._unset,
     "file_redirect": Interpreter._bare_redirect,
 }
+
+
+_HEREDOC_PARTS = frozenset(
+    {
+        "<<",
+        "<<-",
+        "heredoc_start",
+        "heredoc_body",
+        "heredoc_end",
+        "file_redirect",
+        "herestring_redirect",
+    }
+)
+
+
+def _raw_heredoc_body(node: Node) -> str:
+    raw = text(node)
+    newline = raw.find("\n")
+    if newline == -1:
+        return ""
+    body = raw[newline + 1 :]
+    end = next((c for c in node.children if c.type == "heredoc_end"), None)
+    if end is not None and body.endswith(text(end)):
+        body = body[: -len(text(end))]
+    return body

@@ -6,7 +6,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import tree_sitter_bash
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Language, Node, Parser, Tree
+
+from claude_guard.shell.model import TooComplex
 
 
 @lru_cache(maxsize=1)
@@ -14,8 +16,18 @@ def _parser() -> Parser:
     return Parser(Language(tree_sitter_bash.language()))
 
 
-def parse(command: str) -> Node:
-    return _parser().parse(command.encode("utf-8", "surrogatepass")).root_node
+# tree-sitter-bash 0.25.1's scanner segfaults on code points from U+9C700 up (unassigned and
+# private-use planes; found by fuzzing: "{" + U+F677A). No shell command needs planes 3 and up,
+# so they are refused before parsing.
+_PARSER_UNSAFE_FROM = "\U00030000"
+
+
+def parse(command: str) -> Tree:
+    """The syntax tree. Callers keep the Tree itself referenced while they use its nodes: a
+    node does not keep its tree alive, and a freed tree makes node access a use-after-free."""
+    if command and max(command) >= _PARSER_UNSAFE_FROM:
+        raise TooComplex("command contains characters the shell parser cannot take")
+    return _parser().parse(command.encode("utf-8", "surrogatepass"))
 
 
 def text(node: Node) -> str:
