@@ -10,16 +10,26 @@ from __future__ import annotations
 import json
 import os
 import time
-import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from claude_guard.audit import AuditError, derive_key, load_or_create_key, open_audit_log
+from claude_guard.audit import AuditError, derive_key, load_or_create_key
 from claude_guard.contentpolicy import records
 from claude_guard.detect.scanner import ContentScanner
 from claude_guard.engine import Decision, DecisionEngine
+from claude_guard.failclosed import (
+    _ID_FIELDS,
+    EXIT_ALLOW,
+    HookAnswer,
+    audit,
+    block,
+    fail,
+    identifiers,
+    internal_error,
+    is_client_event,
+    safe_id,
+)
 from claude_guard.models import (
     KNOWN_EVENTS,
     AnyEvent,
@@ -31,23 +41,7 @@ from claude_guard.paths import find_project_root
 from claude_guard.policy.loader import PolicyError, guard_home, layer_sources, load_layers
 from claude_guard.policy.merge import EffectivePolicy, merge_layers
 from claude_guard.policy.schema import Action
-from claude_guard.redact import updated_output_answer, withhold_all
-
-EXIT_ALLOW = 0
-EXIT_BLOCK = 2
-# Events Claude Code has but claude-guard is not registered for: named in the error when seen.
-# Any other value is not echoed (it could be anything, a secret included).
-_OTHER_CLIENT_EVENTS = frozenset(
-    {"Stop", "SubagentStop", "SubagentStart", "Notification", "PreCompact", "PermissionRequest"}
-)
-_ID_FIELDS = ("session_id", "prompt_id", "tool_use_id", "agent_id", "agent_type")
-
-
-@dataclass(frozen=True)
-class HookAnswer:
-    exit_code: int
-    stdout: str = ""
-    stderr: str = ""
+from claude_guard.redact import updated_output_answer
 
 
 class HookFailure(Exception):
@@ -63,7 +57,7 @@ def run_hook(raw: bytes, env: Mapping[str, str] | None = None) -> HookAnswer:
     payload: dict[str, Any] = {}
     try:
         payload = decode_event(raw)
-        context = _identifiers(payload)
+        context = identifiers(payload)
         event = validate_event(payload)
         policy, project_root = _load_policy(event.cwd, environ)
         _check_size(raw, policy)
@@ -72,12 +66,12 @@ def run_hook(raw: bytes, env: Mapping[str, str] | None = None) -> HookAnswer:
         )
         decision = engine.decide(event)
     except HookFailure as failure:
-        return _fail(home, context, str(failure), started, payload)
+        return fail(home, context, str(failure), started, payload)
     except ValidationError as exc:  # a known tool with an input it does not accept
         reason = f"invalid tool input ({describe_validation_error(exc)})"
-        return _fail(home, context, reason, started, payload)
+        return fail(home, context, reason, started, payload)
     except Exception as exc:
-        return _fail(home, context, _internal_error(exc), started, payload)
+        return fail(home, context, internal_error(exc), started, payload)
     return _finish(home, event, policy, decision, started)
 
 
@@ -103,7 +97,7 @@ def decode_event(raw: bytes) -> dict[str, Any]:
 def validate_event(payload: dict[str, Any]) -> AnyEvent:
     name = payload.get("hook_event_name")
     if not isinstance(name, str) or name not in KNOWN_EVENTS:
-        shown = name if _is_client_event(name) else "?"
+        shown = name if is_client_event(name) else "?"
         raise HookFailure(f"unknown hook event {shown!r}")
     try:
         return parse_event(payload)
@@ -138,46 +132,6 @@ def _check_size(raw: bytes, policy: EffectivePolicy) -> None:
         raise HookFailure(f"event of {len(raw)} bytes exceeds the policy limit of {limit} bytes")
 
 
-def _identifiers(payload: dict[str, Any]) -> dict[str, Any]:
-    """IDs for the audit record of a failed call, kept only if they look like IDs."""
-    found = {k: v for k in _ID_FIELDS if _is_identifier(v := payload.get(k))}
-    name = payload.get("hook_event_name")
-    if _is_client_event(name):
-        found["event"] = name
-    tool = payload.get("tool_name")
-    if _is_identifier(tool):
-        found["tool"] = tool
-    return found
-
-
-def _is_client_event(name: object) -> bool:
-    return isinstance(name, str) and (name in KNOWN_EVENTS or name in _OTHER_CLIENT_EVENTS)
-
-
-def _safe_id(value: object) -> str | None:
-    if value is None:
-        return None
-    return value if _is_identifier(value) else "<invalid>"  # type: ignore[return-value]
-
-
-def _is_identifier(value: object) -> bool:
-    return (
-        isinstance(value, str)
-        and 0 < len(value) <= 128
-        and all(c.isalnum() or c in "-_.:" for c in value)
-    )
-
-
-def _internal_error(exc: BaseException) -> str:
-    """The exception type and where it happened: never its message or local variables."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-    return f"internal error ({type(exc).__name__}{where})"
-
-
-# ----------------------------------------------------------------------------- answers
-
-
 def _finish(
     home: Path, event: AnyEvent, policy: EffectivePolicy, decision: Decision, started: float
 ) -> HookAnswer:
@@ -195,46 +149,14 @@ def _finish(
         "policy_version": policy.version,
     }
     try:
-        _audit(home, record, started)
+        audit(home, record, started)
     except AuditError as exc:
-        return _block(f"{exc}; the call is denied because it could not be recorded")
+        return block(f"{exc}; the call is denied because it could not be recorded")
     return render(event.hook_event_name, decision)
 
 
-def _fail(
-    home: Path, context: dict[str, Any], message: str, started: float, payload: dict[str, Any]
-) -> HookAnswer:
-    # After a tool ran, exit 2 only adds feedback: the output would still reach the model. So a
-    # failure there withholds the whole output instead, keeping the tool's shape.
-    withheld = _withheld_output(payload)
-    verdict = "deny" if withheld is None else "redact"
-    record = {**context, "decision": verdict, "reason": message, "error": message.split(" (")[0]}
-    try:
-        _audit(home, record, started)
-    except AuditError as exc:
-        message = f"{message}; also {exc}"
-    if withheld is not None:
-        return HookAnswer(
-            EXIT_ALLOW, stdout=json.dumps(withheld), stderr=f"claude-guard: {message}\n"
-        )
-    return _block(message)
-
-
-def _withheld_output(payload: dict[str, Any]) -> dict[str, Any] | None:
-    if payload.get("hook_event_name") != "PostToolUse" or "tool_response" not in payload:
-        return None
-    tool = payload.get("tool_name")
-    withheld = withhold_all(tool if isinstance(tool, str) else "", payload["tool_response"])
-    return updated_output_answer(withheld)
-
-
-def _audit(home: Path, record: dict[str, Any], started: float) -> None:
-    record["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
-    open_audit_log(home).record(**record)
-
-
 def _event_fields(event: AnyEvent) -> dict[str, Any]:
-    fields = {k: _safe_id(getattr(event, k, None)) for k in _ID_FIELDS}
+    fields = {k: safe_id(getattr(event, k, None)) for k in _ID_FIELDS}
     fields["event"] = event.hook_event_name
     fields["tool"] = getattr(event, "tool_name", None)
     return fields
@@ -273,8 +195,4 @@ def render(event_name: str, decision: Decision) -> HookAnswer:
         }
         return HookAnswer(EXIT_ALLOW, stdout=json.dumps(answer))
     # Deny — and `ask` where the event has no way to ask. Exit 2 blocks tool calls and prompts.
-    return _block(decision.reason + NEXT_STEP.get(event_name, ""))
-
-
-def _block(reason: str) -> HookAnswer:
-    return HookAnswer(EXIT_BLOCK, stderr=f"claude-guard: {reason}\n")
+    return block(decision.reason + NEXT_STEP.get(event_name, ""))

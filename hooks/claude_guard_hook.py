@@ -9,8 +9,10 @@ passes, and any error becomes exit 2 with a reason on stderr.
 
 from __future__ import annotations
 
+import json
 import os
 import select
+import signal
 import sys
 import threading
 import time
@@ -19,6 +21,7 @@ EXIT_BLOCK = 2
 DEFAULT_DEADLINE_SECONDS = 10.0
 DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024  # hard ceiling; the policy sets the real limit
 _answered = threading.Lock()
+_child = {"pid": 0}  # the evaluating child, killed if the deadline passes
 
 
 def deny(reason: str) -> None:
@@ -26,6 +29,9 @@ def deny(reason: str) -> None:
     if not _answered.acquire(blocking=False):
         return
     try:
+        if _child["pid"]:
+            # It holds no pipe of Claude Code's, but must not outlive the answer either.
+            os.kill(_child["pid"], signal.SIGKILL)
         os.write(2, f"claude-guard: {reason}\n".encode("utf-8", "replace"))
     finally:
         os._exit(EXIT_BLOCK)
@@ -53,8 +59,8 @@ def env_number(name: str, default: float) -> float:
     return value if value > 0 else default
 
 
-def start_watchdog(seconds: float) -> None:
-    timer = threading.Timer(seconds, deny, args=(f"no decision within {seconds:g}s; denied",))
+def start_watchdog(seconds: float, deadline: float) -> None:
+    timer = threading.Timer(seconds, deny, args=(f"no decision within {deadline:g}s; denied",))
     timer.daemon = True
     timer.start()
 
@@ -80,19 +86,78 @@ def read_event(limit: int, deadline: float) -> bytes:
         chunks.append(chunk)
 
 
+def evaluate(raw: bytes) -> bytes:
+    """Run the decision in a forked child and return its answer (JSON), or b"" if it died.
+
+    A native crash (a C extension's segfault, the OOM killer) would otherwise end this very
+    process with a signal, which Claude Code treats as "let the call through". Isolated in a
+    child, it becomes a deny here instead. Forking costs about a millisecond.
+    """
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(reader)
+        _evaluate_in_child(raw, writer)
+    _child["pid"] = pid
+    os.close(writer)
+    chunks = []
+    while chunk := os.read(reader, 1 << 16):
+        chunks.append(chunk)
+    os.close(reader)
+    _, status = os.waitpid(pid, 0)
+    _child["pid"] = 0
+    return b"".join(chunks) if status == 0 else b""
+
+
+def _evaluate_in_child(raw: bytes, writer: int) -> None:
+    try:
+        # Claude Code waits for EOF on the hook's stdout: the child must not hold it.
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        try:
+            from claude_guard.hookmain import run_hook
+        except Exception as exc:
+            reason = f"claude-guard is not installed correctly ({type(exc).__name__}); denied"
+            result = [EXIT_BLOCK, "", f"claude-guard: {reason}\n"]
+        else:
+            answered = run_hook(raw)
+            result = [answered.exit_code, answered.stdout, answered.stderr]
+        data = json.dumps(result).encode()
+        while data:
+            data = data[os.write(writer, data) :]
+    finally:
+        os._exit(0)
+
+
+def answer_for_dead_child(raw: bytes) -> None:
+    """The child died without answering: deny, or withhold a tool's output after it ran."""
+    reason = "the decision process died unexpectedly; denied"
+    try:
+        from claude_guard.failclosed import fail_answer
+
+        result = fail_answer(raw, reason)
+    except BaseException:
+        deny(reason)
+        return
+    answer(result.exit_code, result.stdout, result.stderr)
+
+
 def main() -> None:
     deadline_seconds = env_number("CLAUDE_GUARD_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS)
-    start_watchdog(deadline_seconds)
+    started = time.monotonic()
     limit = int(env_number("CLAUDE_GUARD_MAX_EVENT_BYTES", DEFAULT_MAX_EVENT_BYTES))
     # Reading gets most of the deadline, so a stuck stdin is reported as such, not as a timeout.
-    raw = read_event(limit, time.monotonic() + deadline_seconds * 0.8)
+    raw = read_event(limit, started + deadline_seconds * 0.8)
+    # Started after reading (the read has its own bound) and before the fork's child can hang.
+    start_watchdog(max(0.1, deadline_seconds - (time.monotonic() - started)), deadline_seconds)
+    reply = evaluate(raw)
     try:
-        from claude_guard.hookmain import run_hook
-    except Exception as exc:
-        deny(f"claude-guard is not installed correctly ({type(exc).__name__}); denied")
+        code, stdout, stderr = json.loads(reply)
+    except (ValueError, TypeError):
+        answer_for_dead_child(raw)
         return
-    result = run_hook(raw)
-    answer(result.exit_code, result.stdout, result.stderr)
+    answer(code, stdout, stderr)
 
 
 if __name__ == "__main__":

@@ -102,3 +102,32 @@ def test_missing_package_is_a_deny_not_a_crash(guard: GuardEnv, tmp_path: Path) 
 @pytest.mark.parametrize("stdin", [b"", b"{}", b"null", b"[]", b'{"hook_event_name": 1}'])
 def test_never_exit_one(guard: GuardEnv, stdin: bytes) -> None:
     assert _run(stdin).returncode == 2
+
+
+def _crashing_shim(tmp_path: Path) -> str:
+    """A sitecustomize that makes the decision die by SIGSEGV, as a native crash would."""
+    shim = tmp_path / "crash"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(
+        "import os, signal, claude_guard.engine as e\n"
+        "def crash(self, ev):\n"
+        "    os.kill(os.getpid(), signal.SIGSEGV)\n"
+        "e.DecisionEngine.decide = crash\n"
+    )
+    return str(shim)
+
+
+def test_native_crash_of_the_decision_is_a_deny(guard: GuardEnv, tmp_path: Path) -> None:
+    event = json.dumps(guard.tool("Read", file_path=str(guard.project / "src/app.py"))).encode()
+    done = _run(event, {"PYTHONPATH": _crashing_shim(tmp_path)})
+    assert done.returncode == 2
+    assert b"died unexpectedly" in done.stderr
+    assert guard.audit_lines()[-1]["decision"] == "deny"
+
+
+def test_native_crash_after_a_tool_ran_withholds_its_output(guard: GuardEnv, tmp_path: Path):
+    event = guard.bash_output("Patient: Maria Gonzalez SSN 536-22-8726")
+    done = _run(json.dumps(event).encode(), {"PYTHONPATH": _crashing_shim(tmp_path)})
+    assert done.returncode == 0
+    updated = json.loads(done.stdout)["hookSpecificOutput"]["updatedToolOutput"]
+    assert "536-22-8726" not in json.dumps(updated) and updated["interrupted"] is False
