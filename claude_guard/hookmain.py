@@ -33,6 +33,7 @@ from claude_guard.failclosed import (
 from claude_guard.models import (
     KNOWN_EVENTS,
     AnyEvent,
+    PostToolUse,
     ValidationError,
     describe_validation_error,
     parse_event,
@@ -41,7 +42,7 @@ from claude_guard.paths import find_project_root
 from claude_guard.policy.loader import PolicyError, guard_home, layer_sources, load_layers
 from claude_guard.policy.merge import EffectivePolicy, merge_layers
 from claude_guard.policy.schema import Action
-from claude_guard.redact import updated_output_answer
+from claude_guard.redact import updated_output_answer, withhold_all
 
 
 class HookFailure(Exception):
@@ -151,7 +152,16 @@ def _finish(
     try:
         audit(home, record, started)
     except AuditError as exc:
-        return block(f"{exc}; the call is denied because it could not be recorded")
+        reason = f"{exc}; the call is denied because it could not be recorded"
+        if isinstance(event, PostToolUse):
+            # The tool already ran: a deny would only add feedback, so withhold its output.
+            withheld = withhold_all(event.tool_name, event.tool_response)
+            return HookAnswer(
+                EXIT_ALLOW,
+                stdout=json.dumps(updated_output_answer(withheld)),
+                stderr=f"claude-guard: {reason}\n",
+            )
+        return block(reason)
     return render(event.hook_event_name, decision)
 
 

@@ -96,3 +96,11 @@ def test_session_end_forgets_the_session(guard: GuardEnv, run) -> None:
     assert list((guard.guard_home / "sessions").glob("*.json"))
     run(guard.event("SessionEnd", reason="exit"))
     assert not list((guard.guard_home / "sessions").glob("*.json"))
+
+
+def test_unrecordable_output_is_withheld_not_passed(guard: GuardEnv, run) -> None:
+    (guard.guard_home / "audit").write_text("not a directory")  # the log cannot be written
+    answer = run(_bash_output(guard, f"{PATIENT_LINE}\n"))
+    assert answer.exit_code == 0 and "could not be recorded" in answer.stderr
+    updated = json.loads(answer.stdout)["hookSpecificOutput"]["updatedToolOutput"]
+    assert updated["stdout"] == WITHHELD
