@@ -253,9 +253,12 @@ def _web_search(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) 
     found.egress.append("WebSearch")
 
 
-def _host_of(url: str) -> str:
-    match = re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://([^/@]*@)?([^/:?#]+)", url)
-    return match.group(2)[:100] if match else "?"
+def _host_of(destination: str) -> str:
+    """The host of a URL or `user@host:path` destination; never credentials, path or query."""
+    match = re.match(
+        r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?(?:[^/@\s]*@)?([A-Za-z0-9.\-\[\]]+)", destination
+    )
+    return match.group(1)[:100] if match else "?"
 
 
 def _multi_edit(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
@@ -300,8 +303,10 @@ def _bash(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> Non
         # The environment holds tokens: treated as a read of the process environment, so the
         # policy's rule for /proc/*/environ decides.
         found.add("/proc/self/environ", ctx.cwd, (Access.READ,), "command (environment dump)")
+    # Only the host: a destination URL can carry a token in its path or query, and this text
+    # ends up in the deny reason and the audit log.
     found.egress.extend(
-        f"{e.kind} {e.destination or ''}".strip() + f" via {e.via}" for e in analysis.egress
+        f"{e.kind} to {_host_of(e.destination or '')} via {e.via}" for e in analysis.egress
     )
     found.unresolved.extend(f"command: {reason}" for reason in analysis.unanalysable)
     for code in analysis.inline_code:
