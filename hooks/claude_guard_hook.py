@@ -21,7 +21,9 @@ EXIT_BLOCK = 2
 DEFAULT_DEADLINE_SECONDS = 10.0
 DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024  # hard ceiling; the policy sets the real limit
 _answered = threading.Lock()
-_child = {"pid": 0}  # the evaluating child, killed if the deadline passes
+_child = {"pid": 0, "timed_out": False}  # the evaluating child, killed at the deadline
+# If even answering for a dead child hangs, a plain deny this long after the deadline.
+LAST_RESORT_SECONDS = 5.0
 
 
 def deny(reason: str) -> None:
@@ -60,7 +62,21 @@ def env_number(name: str, default: float) -> float:
 
 
 def start_watchdog(seconds: float, deadline: float) -> None:
-    timer = threading.Timer(seconds, deny, args=(f"no decision within {deadline:g}s; denied",))
+    """At the deadline, kill the evaluating child. The main thread then answers as for any dead
+    child: a deny, or, after a tool ran, its output withheld (a plain deny there would only add
+    feedback and let the output through), with an audit record either way."""
+
+    def fire() -> None:
+        _child["timed_out"] = True
+        last_resort = threading.Timer(
+            LAST_RESORT_SECONDS, deny, args=(f"no decision within {deadline:g}s; denied",)
+        )
+        last_resort.daemon = True
+        last_resort.start()
+        if _child["pid"]:
+            os.kill(_child["pid"], signal.SIGKILL)
+
+    timer = threading.Timer(seconds, fire)
     timer.daemon = True
     timer.start()
 
@@ -130,9 +146,12 @@ def _evaluate_in_child(raw: bytes, writer: int) -> None:
         os._exit(0)
 
 
-def answer_for_dead_child(raw: bytes) -> None:
+def answer_for_dead_child(raw: bytes, deadline: float) -> None:
     """The child died without answering: deny, or withhold a tool's output after it ran."""
-    reason = "the decision process died unexpectedly; denied"
+    if _child["timed_out"]:
+        reason = f"no decision within {deadline:g}s; denied"
+    else:
+        reason = "the decision process died unexpectedly; denied"
     try:
         from claude_guard.failclosed import fail_answer
 
@@ -155,7 +174,7 @@ def main() -> None:
     try:
         code, stdout, stderr = json.loads(reply)
     except (ValueError, TypeError):
-        answer_for_dead_child(raw)
+        answer_for_dead_child(raw, deadline_seconds)
         return
     answer(code, stdout, stderr)
 

@@ -84,6 +84,26 @@ def test_hung_decision_is_denied_by_the_watchdog(guard: GuardEnv, tmp_path: Path
     done = _run(event, {"CLAUDE_GUARD_DEADLINE_SECONDS": "1", "PYTHONPATH": str(shim)})
     assert done.returncode == 2
     assert b"no decision within 1s" in done.stderr
+    record = guard.audit_lines()[-1]
+    assert record["decision"] == "deny" and record["reason"].startswith("no decision within 1s")
+
+
+def test_hung_scan_after_a_tool_ran_withholds_the_output(guard: GuardEnv, tmp_path: Path):
+    # A deny after the tool ran would only add feedback: the output must be withheld instead.
+    shim = tmp_path / "slow"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(
+        "import time, claude_guard.engine as e\n"
+        "e.DecisionEngine.decide = lambda self, ev: time.sleep(60)\n"
+    )
+    event = guard.bash_output("Patient: Maria Gonzalez SSN 536-22-8726")
+    done = _run(
+        json.dumps(event).encode(), {"CLAUDE_GUARD_DEADLINE_SECONDS": "1", "PYTHONPATH": str(shim)}
+    )
+    assert done.returncode == 0
+    updated = json.loads(done.stdout)["hookSpecificOutput"]["updatedToolOutput"]
+    assert "536-22-8726" not in json.dumps(updated)
+    assert guard.audit_lines()[-1]["decision"] == "redact"
 
 
 def test_missing_package_is_a_deny_not_a_crash(guard: GuardEnv, tmp_path: Path) -> None:
