@@ -1,7 +1,9 @@
 """The decision engine: event + effective policy → decision (Open Policy Agent style).
 
-The engine is pure with respect to its inputs (event, policy, filesystem as it is now): it does
-not write anything. Rendering the decision for Claude Code and logging it are separate stages.
+The engine reads the event, the policy and the filesystem as it is now. The only thing it
+writes is session memory (placeholders, what the session has seen, tainted copies), which later
+decisions of the same session depend on. Rendering the decision for Claude Code and logging it
+are separate stages.
 """
 
 from __future__ import annotations
@@ -253,6 +255,36 @@ class DecisionEngine:
     # ------------------------------------------------------------------------- judging
 
     def _judge_touches(self, found: TouchSet, subject: str) -> Decision:
+        """Path rules, the fallback for what could not be worked out, and the content scan each
+        give a verdict; the strictest wins (the first named, on a tie). Content is scanned
+        unless something already denies: an `ask` for an unanalysable part must not hide a
+        secret that would be denied."""
+        verdicts = [self._path_verdict(found, subject)]
+        if found.unresolved:
+            verdicts.append(
+                self._decision(
+                    self.policy.defaults.unanalysable_command,
+                    f"{subject}: cannot verify what it touches: {found.unresolved[0]}",
+                    ("default:unanalysable",),
+                )
+            )
+        content_findings: tuple[FingerprintedFinding, ...] = ()
+        if found.contents and max(v.action.rank for v in verdicts) < Action.DENY.rank:
+            content = judge_contents(found.contents, self.scanner, self.policy.detection)
+            content_findings = content.findings
+            verdicts.append(
+                self._decision(
+                    content.action,
+                    f"{subject}: {content.reason or 'no rule matched'}",
+                    content.rule_ids,
+                    content.paths,
+                )
+            )
+        chosen = max(verdicts, key=lambda v: v.action.rank)  # max keeps the first of equals
+        notes = (*found.unresolved, *(self.scanner.notes if content_findings else ()))
+        return dataclasses.replace(chosen, notes=notes, findings=content_findings)
+
+    def _path_verdict(self, found: TouchSet, subject: str) -> Decision:
         matches: list[PathMatch] = []
         for touch in found.touches:
             matches.extend(
@@ -260,38 +292,8 @@ class DecisionEngine:
                 for m in self.rules.matches(touch.path, touch.access)
             )
         strictest = Action.strictest(*(m.action for m in matches))
-        if found.unresolved:
-            fallback = self.policy.defaults.unanalysable_command
-            if fallback.rank > strictest.rank or (fallback is strictest and not matches):
-                return self._decision(
-                    fallback,
-                    f"{subject}: cannot verify what it touches: {found.unresolved[0]}",
-                    ("default:unanalysable",),
-                    notes=tuple(found.unresolved),
-                )
-        if strictest is not Action.DENY and found.contents:
-            content = judge_contents(found.contents, self.scanner, self.policy.detection)
-            notes = (*found.unresolved, *self.scanner.notes)
-            if content.action.rank > strictest.rank:
-                return Decision(
-                    content.action,
-                    self.policy.mode,
-                    f"{subject}: {content.reason}",
-                    content.rule_ids,
-                    content.paths,
-                    notes,
-                    content.findings,
-                )
-            if strictest is Action.ALLOW:
-                return Decision(
-                    Action.ALLOW,
-                    self.policy.mode,
-                    f"{subject}: no rule matched",
-                    notes=notes,
-                    findings=content.findings,
-                )
         if strictest is Action.ALLOW:
-            return self._allow(f"{subject}: no rule matched", notes=tuple(found.unresolved))
+            return self._allow(f"{subject}: no rule matched")
         deciding = [m for m in matches if m.action is strictest]
         return self._decision(
             strictest,
