@@ -225,11 +225,11 @@ def credential_like(value: str) -> bool:
     plain words and kebab/snake phrases; accepts values that mix character classes the way
     generated secrets and human passwords do.
     """
-    if _IDENTIFIER_LIKE.fullmatch(value):
+    if _IDENTIFIER_LIKE.fullmatch(value) and not _looks_random(value):
         return False
     if "." in value and _DOTTED_NAME.fullmatch(value):
         return False
-    if value.count("/") >= 2 and _PATH_LIKE.fullmatch(value):
+    if value.count("/") >= 2 and _PATH_LIKE.fullmatch(value) and not _has_random_segment(value):
         return False
     if _WORDS_ONLY.fullmatch(value) or _HEX_WORDISH.fullmatch(value):
         return False
@@ -242,6 +242,29 @@ def credential_like(value: str) -> bool:
         )
     )
     return classes >= 2
+
+
+def _has_random_segment(value: str) -> bool:
+    """Base64 secrets contain `/` and so look like paths; a real path's segments are words,
+    a secret's are long runs mixing upper case, lower case and digits."""
+    return any(_looks_random(part) for part in value.split("/"))
+
+
+def _looks_random(part: str) -> bool:
+    if len(part) < 8:
+        return False
+    upper = any(c.isupper() for c in part)
+    lower = any(c.islower() for c in part)
+    if upper and lower and any(c.isdigit() for c in part):
+        return True
+    # Without digits, case flips give it away: CamelCase names flip once per word,
+    # random base64 flips about every other character.
+    flips = sum(
+        1
+        for a, b in zip(part, part[1:])
+        if a.isalpha() and b.isalpha() and a.isupper() != b.isupper()
+    )
+    return len(part) >= 12 and flips * 3 >= len(part)
 
 
 CHECKSUMS: dict[str, Callable[[str], bool]] = {

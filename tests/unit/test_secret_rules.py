@@ -253,8 +253,29 @@ def test_entropy_and_credential_shape() -> None:
     assert shannon_entropy("aaaa") == 0.0
     assert shannon_entropy("abcd") == pytest.approx(2.0)
     assert credential_like("Zq7xK2mN8pR4")
-    for value in ("self.api_key", "MY_SECRET_NAME", "some-words-here", "/usr/local/bin/x"):
+    for value in (
+        "self.api_key",
+        "MY_SECRET_NAME",
+        "some-words-here",
+        "/usr/local/bin/x",
+        "src/main/java/com/example/MyApplicationController",
+        "getHTTPResponseHandlerFactory",
+    ):
         assert not credential_like(value), value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # Random base64 can contain '/' (looks like a path) or no digit at all (looks like a
+        # name); both shapes turned up in generated canaries that the generic rule missed.
+        "KgXXJeznEiQJUhmEkrhHqrDHza/upunjD5/i5maj",
+        "q8Zt/Hw2/PmN4rXv9KbLc7Yd1FsGa3JeUo6TiWnQ",
+        "dWbUlShNwBPydVILYQCmmqmdoEKvCbxKgAliGjdf",
+    ],
+)
+def test_random_values_are_credential_like_whatever_their_shape(value: str) -> None:
+    assert credential_like(value)
 
 
 # ------------------------------------------------------------------ scanning invariants
