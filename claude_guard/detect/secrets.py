@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import itertools
 import math
 import re
 import zlib
@@ -261,7 +262,7 @@ def _looks_random(part: str) -> bool:
     # random base64 flips about every other character.
     flips = sum(
         1
-        for a, b in zip(part, part[1:])
+        for a, b in itertools.pairwise(part)
         if a.isalpha() and b.isalpha() and a.isupper() != b.isupper()
     )
     return len(part) >= 12 and flips * 3 >= len(part)
