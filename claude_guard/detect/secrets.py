@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import itertools
+import json
 import math
 import re
 import zlib
