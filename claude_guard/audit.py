@@ -55,6 +55,7 @@ AUDIT_FIELDS = (
     "policy_hash",
     "policy_version",
     "duration_ms",
+    "decided_by",
 )
 CHAIN_FIELDS = ("seq", "prev", "mac")
 GENESIS = "0" * 64

@@ -238,9 +238,17 @@ def install(scope: str, project_dir: Path | None) -> None:
         install_hooks(target, hook_command(sys.executable, script))
     except SettingsError as exc:
         _fail(str(exc), 1)
+    _stop_service(home)  # it would go on deciding with the code it was started with
     click.echo(f"claude-guard {__version__} installed in {home}")
     click.echo(f"hooks registered in {target}")
     _warn_about_settings(target)
+
+
+def _stop_service(home: Path) -> None:
+    from claude_guard.service import control
+
+    if control(home, "stop") is not None:
+        click.echo("stopped the running service (the next hook call starts the new one)")
 
 
 def _warn_about_settings(path: Path) -> None:
@@ -264,9 +272,61 @@ def uninstall(scope: str, project_dir: Path | None, purge: bool) -> None:
     except SettingsError as exc:
         _fail(str(exc), 1)
     click.echo(f"hooks {'removed from' if removed else 'were not registered in'} {target}")
+    _stop_service(guard_home())
     if purge:
         shutil.rmtree(guard_home(), ignore_errors=True)
         click.echo(f"deleted {guard_home()}")
+
+
+# ----------------------------------------------------------------------------- service
+
+
+@main.group()
+def service() -> None:
+    """The warm scanner service that hook calls are answered by."""
+
+
+@service.command("status")
+def service_status() -> None:
+    """Print the running service's state as JSON; exit 1 if none runs."""
+    from claude_guard.service import control
+
+    reply = control(guard_home(), "status")
+    if reply is None:
+        _fail("no service is running (the next hook call starts one)", 1)
+    click.echo(reply)
+
+
+@service.command("stop")
+def service_stop() -> None:
+    """Stop the running service."""
+    from claude_guard.service import control
+
+    if control(guard_home(), "stop") is None:
+        click.echo("no service was running")
+        return
+    click.echo("stopped")
+
+
+@service.command("run")
+@click.option(
+    "--idle", type=float, default=0.0, show_default=True, help="Exit after idle seconds (0: never)."
+)
+def service_run(idle: float) -> None:
+    """Run the service in the foreground (what the systemd and launchd units do)."""
+    from claude_guard.service import main as service_main
+
+    raise SystemExit(service_main(["--idle", str(idle)]))
+
+
+@service.command("unit")
+@click.argument("kind", type=click.Choice(["systemd", "launchd"]))
+def service_unit(kind: str) -> None:
+    """Print a systemd user unit or a launchd agent for this installation."""
+    name = "claude-guard.service" if kind == "systemd" else "com.claude-guard.service.plist"
+    template = packaged_file("service", name).read_text()
+    home = os.path.expanduser("~")
+    click.echo(template.replace("@PYTHON@", sys.executable).replace("@HOME@", home), nl=False)
 
 
 # ----------------------------------------------------------------------------- scan

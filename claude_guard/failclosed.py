@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,18 +74,37 @@ def internal_error(exc: BaseException) -> str:
     return f"internal error ({type(exc).__name__}{where})"
 
 
+# Called right before a decision's audit record is written; False means another process has
+# already taken this call over (it records and answers it), so this one must do neither.
+Claim = Callable[[], bool]
+
+
+class ClaimedElsewhere(Exception):
+    """Another process decides this call: write nothing, answer nothing."""
+
+
 def fail(
-    home: Path, context: dict[str, Any], message: str, started: float, payload: dict[str, Any]
+    home: Path,
+    context: dict[str, Any],
+    message: str,
+    started: float,
+    payload: dict[str, Any],
+    claim: Claim | None = None,
 ) -> HookAnswer:
-    # After a tool ran, exit 2 only adds feedback: the output would still reach the model. So a
-    # failure there withholds the whole output instead, keeping the tool's shape.
     withheld = withheld_output(payload)
     verdict = "deny" if withheld is None else "redact"
     record = {**context, "decision": verdict, "reason": message, "error": message.split(" (")[0]}
     try:
-        audit(home, record, started)
+        audit(home, record, started, claim)
     except AuditError as exc:
         message = f"{message}; also {exc}"
+    return fail_without_record(message, payload)
+
+
+def fail_without_record(message: str, payload: dict[str, Any]) -> HookAnswer:
+    """A deny; or, after a tool ran, its whole output withheld in the tool's own shape: there
+    exit 2 only adds feedback, and the output would still reach the model."""
+    withheld = withheld_output(payload)
     if withheld is not None:
         return HookAnswer(
             EXIT_ALLOW, stdout=json.dumps(withheld), stderr=f"claude-guard: {message}\n"
@@ -100,7 +120,9 @@ def withheld_output(payload: dict[str, Any]) -> dict[str, Any] | None:
     return updated_output_answer(withheld)
 
 
-def audit(home: Path, record: dict[str, Any], started: float) -> None:
+def audit(home: Path, record: dict[str, Any], started: float, claim: Claim | None = None) -> None:
+    if claim is not None and not claim():
+        raise ClaimedElsewhere
     record["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
     open_audit_log(home).record(**record)
 

@@ -21,10 +21,12 @@ from claude_guard.engine import Decision, DecisionEngine
 from claude_guard.failclosed import (
     _ID_FIELDS,
     EXIT_ALLOW,
+    Claim,
     HookAnswer,
     audit,
     block,
     fail,
+    fail_without_record,
     identifiers,
     internal_error,
     is_client_event,
@@ -38,42 +40,63 @@ from claude_guard.models import (
     describe_validation_error,
     parse_event,
 )
-from claude_guard.paths import find_project_root
+from claude_guard.paths import find_project_root, home_dir
 from claude_guard.policy.loader import PolicyError, guard_home, layer_sources, load_layers
 from claude_guard.policy.merge import EffectivePolicy, merge_layers
 from claude_guard.policy.schema import Action
-from claude_guard.redact import updated_output_answer, withhold_all
+from claude_guard.redact import updated_output_answer
+from claude_guard.warm import WarmState
 
 
 class HookFailure(Exception):
     """A failure with a message that is safe to show and to log."""
 
 
-def run_hook(raw: bytes, env: Mapping[str, str] | None = None) -> HookAnswer:
-    """Evaluate one event. Never raises: every failure is a deny with a reason."""
+def run_hook(
+    raw: bytes,
+    env: Mapping[str, str] | None = None,
+    warm: WarmState | None = None,
+    claim: Claim | None = None,
+) -> HookAnswer:
+    """Evaluate one event. Never raises: every failure is a deny with a reason.
+
+    `warm` is the long-running service's state (parsed policies, built detectors, scan cache);
+    without it everything is built for this one call. `claim` is called right before the audit
+    record is written: the service and a hook client that gave up waiting on it both decide the
+    same call, and only the one that claims it first records and answers (see service.py).
+    """
     started = time.monotonic()
     environ: Mapping[str, str] = os.environ if env is None else env
     home = guard_home(environ)
-    context: dict[str, Any] = {}
+    decided_by = {"decided_by": "hook" if warm is None else "service"}
+    context: dict[str, Any] = dict(decided_by)
     payload: dict[str, Any] = {}
     try:
         payload = decode_event(raw)
-        context = identifiers(payload)
+        context = {**identifiers(payload), **decided_by}
         event = validate_event(payload)
-        policy, project_root = _load_policy(event.cwd, environ)
+        policy, project_root = _load_policy(event.cwd, environ, warm)
         _check_size(raw, policy)
-        engine = DecisionEngine(
-            policy, project_root, scanner_factory=_scanner(home, policy), guard_home=home
-        )
-        decision = engine.decide(event)
+        decision = _engine(policy, project_root, home, warm).decide(event)
     except HookFailure as failure:
-        return fail(home, context, str(failure), started, payload)
+        return fail(home, context, str(failure), started, payload, claim)
     except ValidationError as exc:  # a known tool with an input it does not accept
         reason = f"invalid tool input ({describe_validation_error(exc)})"
-        return fail(home, context, reason, started, payload)
+        return fail(home, context, reason, started, payload, claim)
     except Exception as exc:
-        return fail(home, context, internal_error(exc), started, payload)
-    return _finish(home, event, policy, decision, started)
+        return fail(home, context, internal_error(exc), started, payload, claim)
+    return _finish(home, event, policy, decision, started, claim, decided_by)
+
+
+def _engine(
+    policy: EffectivePolicy, project_root: str, home: Path, warm: WarmState | None
+) -> DecisionEngine:
+    if warm is None:
+        return DecisionEngine(
+            policy, project_root, scanner_factory=_scanner(home, policy), guard_home=home
+        )
+    key = derive_key(load_or_create_key(home / "keys" / "installation.key"), "fingerprint")
+    return warm.engine(policy, project_root, home_dir(), home, key)
 
 
 # ----------------------------------------------------------------------------- stages
@@ -106,23 +129,23 @@ def validate_event(payload: dict[str, Any]) -> AnyEvent:
         raise HookFailure(f"malformed {name} event ({describe_validation_error(exc)})") from None
 
 
-def _load_policy(cwd: str, env: Mapping[str, str]) -> tuple[EffectivePolicy, str]:
+def _load_policy(
+    cwd: str, env: Mapping[str, str], warm: WarmState | None
+) -> tuple[EffectivePolicy, str]:
     project_root = find_project_root(cwd, env)
+    sources = layer_sources(project_root, env)
     try:
-        layers = load_layers(layer_sources(project_root, env))
+        if warm is not None:
+            return warm.policy(sources), project_root
+        return merge_layers(load_layers(sources)), project_root
     except PolicyError as exc:
         raise HookFailure(f"policy error: {exc}") from None
-    return merge_layers(layers), project_root
 
 
 def _scanner(home: Path, policy: EffectivePolicy) -> Callable[[], ContentScanner]:
     def build() -> ContentScanner:
         key = load_or_create_key(home / "keys" / "installation.key")
-        return ContentScanner.default(
-            derive_key(key, "fingerprint"),
-            presidio=policy.detection.presidio_enabled,
-            nlp_pipeline=policy.detection.nlp_pipeline,
-        )
+        return ContentScanner.for_policy(derive_key(key, "fingerprint"), policy.detection)
 
     return build
 
@@ -134,10 +157,17 @@ def _check_size(raw: bytes, policy: EffectivePolicy) -> None:
 
 
 def _finish(
-    home: Path, event: AnyEvent, policy: EffectivePolicy, decision: Decision, started: float
+    home: Path,
+    event: AnyEvent,
+    policy: EffectivePolicy,
+    decision: Decision,
+    started: float,
+    claim: Claim | None,
+    context: dict[str, str],
 ) -> HookAnswer:
     record = {
         **_event_fields(event),
+        **context,
         "decision": decision.verdict,
         "policy_decision": decision.action.value,
         "mode": decision.mode.value,
@@ -150,19 +180,20 @@ def _finish(
         "policy_version": policy.version,
     }
     try:
-        audit(home, record, started)
+        audit(home, record, started, claim)
     except AuditError as exc:
         reason = f"{exc}; the call is denied because it could not be recorded"
-        if isinstance(event, PostToolUse):
-            # The tool already ran: a deny would only add feedback, so withhold its output.
-            withheld = withhold_all(event.tool_name, event.tool_response)
-            return HookAnswer(
-                EXIT_ALLOW,
-                stdout=json.dumps(updated_output_answer(withheld)),
-                stderr=f"claude-guard: {reason}\n",
-            )
-        return block(reason)
+        # After a tool ran a deny would only add feedback: its output is withheld instead.
+        return fail_without_record(reason, _response_of(event))
     return render(event.hook_event_name, decision)
+
+
+def _response_of(event: AnyEvent) -> dict[str, Any]:
+    """As much of the event as a fail answer needs to withhold a tool's output."""
+    fields = {"hook_event_name": event.hook_event_name}
+    if isinstance(event, PostToolUse):
+        return {**fields, "tool_name": event.tool_name, "tool_response": event.tool_response}
+    return fields
 
 
 def _event_fields(event: AnyEvent) -> dict[str, Any]:

@@ -41,11 +41,7 @@ class FileScan:
 def scan_files(
     files: Iterable[Path], policy: EffectivePolicy, root: str, key: bytes
 ) -> Iterator[FileScan]:
-    scanner = ContentScanner.default(
-        derive_key(key, "fingerprint"),
-        presidio=policy.detection.presidio_enabled,
-        nlp_pipeline=policy.detection.nlp_pipeline,
-    )
+    scanner = ContentScanner.for_policy(derive_key(key, "fingerprint"), policy.detection)
     engine = DecisionEngine(policy, root, scanner_factory=lambda: scanner)
     limits = ScanLimits(policy.detection.max_scan_bytes, policy.detection.scan_seconds)
     for path in files:

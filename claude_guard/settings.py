@@ -42,7 +42,9 @@ def settings_path(scope: str, project_dir: Path | None = None) -> Path:
 
 def hook_command(python: str, script: Path) -> str:
     # -I: isolated mode, so PYTHONPATH or a user site-packages cannot change what the hook runs.
-    return f"{shlex.quote(python)} -I {shlex.quote(str(script))}"
+    # -S: no site-packages at start-up; the thin client needs none, and only its in-process
+    # fallback loads them.
+    return f"{shlex.quote(python)} -I -S {shlex.quote(str(script))}"
 
 
 def is_ours(hook: Any) -> bool:

@@ -1,54 +1,72 @@
 #!/usr/bin/env python3
 """claude-guard's hook entry: Claude Code runs this for every tool call, prompt and session event.
 
-Standard library only, and fail closed. Claude Code lets a call through when a hook exits 1,
-crashes, hangs past its timeout or prints invalid JSON, so this script makes sure none of that
-can happen: stdin is read with a size and a time bound, a watchdog denies when the deadline
-passes, and any error becomes exit 2 with a reason on stderr.
+A thin client, standard library only, started with `-I -S` so that even site-packages are not
+imported: it reads the event, sends it to the warm claude-guard service over a Unix socket and
+writes back the answer. If the service is not running it starts it and waits (within the
+deadline); if the service cannot answer sanely it decides in-process, in a forked child; if even
+that cannot finish by the deadline it denies. A decision always arrives.
+
+Fail closed throughout. Claude Code lets a call through when a hook exits 1, crashes, hangs past
+its timeout or prints invalid JSON, so none of that can happen here: stdin is read with a size
+and a time bound, every socket operation has a timeout, a watchdog guards the in-process
+decision, and any error becomes exit 2 with a reason on stderr.
 """
 
 from __future__ import annotations
 
-import json
+import _socket
+import _thread
 import os
 import select
-import signal
 import sys
-import threading
 import time
 
 EXIT_BLOCK = 2
+SIGKILL = 9  # the same on every Unix; spares importing signal (and enum) on every call
 DEFAULT_DEADLINE_SECONDS = 10.0
 DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024  # hard ceiling; the policy sets the real limit
-_answered = threading.Lock()
+_answered = _thread.allocate_lock()
 _child = {"pid": 0, "timed_out": False}  # the evaluating child, killed at the deadline
 # If even answering for a dead child hangs, a plain deny this long after the deadline.
 LAST_RESORT_SECONDS = 5.0
 
+# The service protocol; claude_guard/runtime.py holds the other side and says why it is copied.
+REQUEST_MAGIC = b"CGRQ1\n"
+RESPONSE_MAGIC = b"CGRS1\n"
+SOCKET_NAME = "service.sock"
+MAX_SOCKET_PATH = 100
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+REQUEST_ENV = ("HOME", "CLAUDE_GUARD_HOME", "CLAUDE_GUARD_MANAGED_POLICY", "CLAUDE_PROJECT_DIR")
+# Of the deadline, the share the service gets before the client decides in-process instead
+# (which costs about half a second for imports and detectors).
+SERVICE_SHARE = 0.6
+COLD_START_SECONDS = 5.0
+
 
 def deny(reason: str) -> None:
     """Write the reason and exit 2, once, from whichever thread gets here first."""
-    if not _answered.acquire(blocking=False):
+    if not _answered.acquire(False):
         return
     try:
         if _child["pid"]:
             # It holds no pipe of Claude Code's, but must not outlive the answer either.
-            os.kill(_child["pid"], signal.SIGKILL)
+            os.kill(_child["pid"], SIGKILL)
         os.write(2, f"claude-guard: {reason}\n".encode("utf-8", "replace"))
     finally:
         os._exit(EXIT_BLOCK)
 
 
-def answer(exit_code: int, stdout: str, stderr: str) -> None:
-    if not _answered.acquire(blocking=False):
+def answer(exit_code: int, stdout: str | bytes, stderr: str | bytes) -> None:
+    if not _answered.acquire(False):
         return
     # Only 0 (allow / JSON answer) and 2 (block) are meaningful; anything else fails open.
     code = exit_code if exit_code in (0, EXIT_BLOCK) else EXIT_BLOCK
     try:
         if stdout:
-            os.write(1, stdout.encode("utf-8"))
+            os.write(1, stdout if isinstance(stdout, bytes) else stdout.encode("utf-8"))
         if stderr:
-            os.write(2, stderr.encode("utf-8", "replace"))
+            os.write(2, stderr if isinstance(stderr, bytes) else stderr.encode("utf-8", "replace"))
     finally:
         os._exit(code)
 
@@ -65,6 +83,7 @@ def start_watchdog(seconds: float, deadline: float) -> None:
     """At the deadline, kill the evaluating child. The main thread then answers as for any dead
     child: a deny, or, after a tool ran, its output withheld (a plain deny there would only add
     feedback and let the output through), with an audit record either way."""
+    import threading  # only the in-process path needs a thread
 
     def fire() -> None:
         _child["timed_out"] = True
@@ -74,7 +93,7 @@ def start_watchdog(seconds: float, deadline: float) -> None:
         last_resort.daemon = True
         last_resort.start()
         if _child["pid"]:
-            os.kill(_child["pid"], signal.SIGKILL)
+            os.kill(_child["pid"], SIGKILL)
 
     timer = threading.Timer(seconds, fire)
     timer.daemon = True
@@ -131,7 +150,13 @@ def _evaluate_in_child(raw: bytes, writer: int) -> None:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)
         os.dup2(null, 2)
+        import json
+
         try:
+            if sys.flags.no_site:  # started with -S: site-packages are needed from here on
+                import site
+
+                site.main()
             from claude_guard.hookmain import run_hook
         except Exception as exc:
             reason = f"claude-guard is not installed correctly ({type(exc).__name__}); denied"
@@ -153,6 +178,10 @@ def answer_for_dead_child(raw: bytes, deadline: float) -> None:
     else:
         reason = "the decision process died unexpectedly; denied"
     try:
+        if sys.flags.no_site:
+            import site
+
+            site.main()
         from claude_guard.failclosed import fail_answer
 
         result = fail_answer(raw, reason)
@@ -162,13 +191,10 @@ def answer_for_dead_child(raw: bytes, deadline: float) -> None:
     answer(result.exit_code, result.stdout, result.stderr)
 
 
-def main() -> None:
-    deadline_seconds = env_number("CLAUDE_GUARD_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS)
-    started = time.monotonic()
-    limit = int(env_number("CLAUDE_GUARD_MAX_EVENT_BYTES", DEFAULT_MAX_EVENT_BYTES))
-    # Reading gets most of the deadline, so a stuck stdin is reported as such, not as a timeout.
-    raw = read_event(limit, started + deadline_seconds * 0.8)
-    # Started after reading (the read has its own bound) and before the fork's child can hang.
+def decide_in_process(raw: bytes, started: float, deadline_seconds: float) -> None:
+    import json
+
+    # Started before the fork, whose child can hang.
     start_watchdog(max(0.1, deadline_seconds - (time.monotonic() - started)), deadline_seconds)
     reply = evaluate(raw)
     try:
@@ -177,6 +203,219 @@ def main() -> None:
         answer_for_dead_child(raw, deadline_seconds)
         return
     answer(code, stdout, stderr)
+
+
+# ----------------------------------------------------------------------------- the service
+
+
+class ServiceUnavailable(Exception):
+    """No sane answer from the service: the client decides in-process."""
+
+
+class Call:
+    """One request to the service, with the claim that makes its audit record unique."""
+
+    def __init__(self, guard_home: str, raw: bytes) -> None:
+        self.run_dir = runtime_dir(guard_home)
+        self.socket_path = os.path.join(self.run_dir, SOCKET_NAME)
+        self.request_id = os.urandom(16).hex()
+        self.claim_path = os.path.join(self.run_dir, "claims", self.request_id)
+        env = [(k, os.environ[k]) for k in REQUEST_ENV if k in os.environ]
+        meta = b"\0".join(
+            os.fsencode(part) for pair in [("request_id", self.request_id), *env] for part in pair
+        )
+        self.request = b"".join(
+            (REQUEST_MAGIC, len(meta).to_bytes(4, "big"), meta, len(raw).to_bytes(8, "big"), raw)
+        )
+        self.sent = False
+
+    def claim(self) -> bool:
+        """Take the call over from the service. False: the service has claimed it (and so
+        records it); True: it never will, and this process must record it."""
+        try:
+            os.close(os.open(self.claim_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            return False
+        except OSError:
+            pass  # no claims directory: the service never got far enough to claim either
+        return True
+
+    def release(self) -> None:
+        try:  # noqa: SIM105 (contextlib costs an import on every call)
+            os.unlink(self.claim_path)
+        except OSError:
+            pass
+
+
+def runtime_dir(guard_home: str) -> str:
+    preferred = os.path.join(guard_home, "run")
+    if len(os.fsencode(os.path.join(preferred, SOCKET_NAME))) <= MAX_SOCKET_PATH:
+        return preferred
+    import hashlib
+
+    digest = hashlib.sha256(os.fsencode(guard_home)).hexdigest()[:16]
+    return f"/tmp/claude-guard-{os.getuid()}-{digest}"  # noqa: S108 (see runtime.py)
+
+
+def private_dir_ok(path: str) -> bool:
+    """Ours, a real directory, closed to everyone else: otherwise the socket is not trusted."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return (
+        (info.st_mode & 0o170000) == 0o040000
+        and info.st_uid == os.getuid()
+        and not (info.st_mode & 0o077)
+    )
+
+
+def connect(call: Call, until: float) -> _socket.socket:
+    spawned = 0
+    while True:
+        if private_dir_ok(call.run_dir):
+            sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+            sock.settimeout(max(0.01, until - time.monotonic()))
+            try:
+                sock.connect(call.socket_path)
+                return sock
+            except (FileNotFoundError, ConnectionRefusedError):
+                sock.close()
+            except OSError as exc:
+                sock.close()
+                raise ServiceUnavailable(type(exc).__name__) from None
+        if not spawned:
+            spawned = start_service(call.run_dir)
+        elif spawned > 0 and service_failed(spawned):
+            raise ServiceUnavailable("the service did not start")
+        if time.monotonic() + 0.005 >= until:
+            raise ServiceUnavailable("the service did not start in time")
+        time.sleep(0.005)
+
+
+def start_service(run_dir: str) -> int:
+    """Start the service, detached from Claude Code's pipes and session. Returns its pid (or
+    -1 if it could not be started: the caller keeps polling for one started by another hook)."""
+    try:  # noqa: SIM105
+        os.mkdir(run_dir, 0o700)
+    except OSError:
+        pass
+    null = os.devnull
+    try:
+        return os.posix_spawn(
+            sys.executable,
+            [sys.executable, "-I", "-m", "claude_guard.service"],
+            os.environ,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, null, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 1, null, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 2, null, os.O_WRONLY, 0),
+            ],
+            setsid=True,
+        )
+    except OSError:
+        return -1
+
+
+def service_failed(pid: int) -> bool:
+    """The service we started has exited with an error (exit 0 means another one runs)."""
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return False
+    return done != 0 and status != 0
+
+
+class Answer:
+    """Reads the service's answer; restartable, so a read that timed out can be resumed."""
+
+    def __init__(self, sock: _socket.socket) -> None:
+        self.sock = sock
+        self.buffer = b""
+        self.pos = 0
+
+    def take(self, size: int) -> bytes:
+        while len(self.buffer) < self.pos + size:
+            chunk = self.sock.recv(min(self.pos + size - len(self.buffer), 1 << 20))
+            if not chunk:
+                raise ServiceUnavailable("the service closed the connection")
+            self.buffer += chunk
+        self.pos += size
+        return self.buffer[self.pos - size : self.pos]
+
+    def read(self) -> tuple[int, bytes, bytes]:
+        self.pos = 0
+        head = self.take(len(RESPONSE_MAGIC) + 2)
+        if head[: len(RESPONSE_MAGIC)] != RESPONSE_MAGIC:
+            raise ServiceUnavailable("not a claude-guard service")
+        status, code = head[-2:-1], head[-1]
+        stdout = self.take(self.length())
+        stderr = self.take(self.length())
+        if status != b"A":
+            raise ServiceUnavailable("the service refused")
+        if code not in (0, EXIT_BLOCK) or not answer_is_sane(code, stdout, stderr):
+            raise ServiceUnavailable("the service answered nonsense")
+        return code, stdout, stderr
+
+    def length(self) -> int:
+        size = int.from_bytes(self.take(4), "big")
+        if size > MAX_ANSWER_BYTES:
+            raise ServiceUnavailable("answer too large")
+        return size
+
+
+def answer_is_sane(code: int, stdout: bytes, stderr: bytes) -> bool:
+    """What a real answer looks like: a block has a reason and no output, any stdout is one
+    JSON object. A process answering garbage fails this and the call is decided here."""
+    if code == EXIT_BLOCK:
+        return not stdout and stderr.startswith(b"claude-guard: ")
+    return not stdout or (stdout[:1] == b"{" and stdout.rstrip()[-1:] == b"}")
+
+
+def decide_with_service(raw: bytes, started: float, deadline_seconds: float) -> None:
+    """Answer from the service if it gives a sane answer in time; return if not, and the
+    caller decides in-process."""
+    home = os.environ.get("CLAUDE_GUARD_HOME") or os.path.join(
+        os.path.expanduser("~"), ".claude-guard"
+    )
+    call = Call(home, raw)
+    until = started + deadline_seconds * SERVICE_SHARE
+    try:
+        sock = connect(call, until)
+    except (ServiceUnavailable, OSError):
+        return
+    reader = Answer(sock)
+    try:
+        try:
+            sock.settimeout(max(0.01, until - time.monotonic()))
+            sock.sendall(call.request)
+            call.sent = True
+            reply = reader.read()
+        except (ServiceUnavailable, OSError):
+            if not call.sent or call.claim():
+                return  # the service will not record it: decided and recorded here instead
+            # The service has claimed the call and records it; its answer is only late.
+            try:
+                sock.settimeout(max(0.01, started + deadline_seconds - 0.3 - time.monotonic()))
+                reply = reader.read()
+            except (ServiceUnavailable, OSError):
+                deny("the service took the decision but gave no answer in time; denied")
+                return
+    finally:
+        sock.close()
+    call.release()
+    answer(*reply)
+
+
+def main() -> None:
+    deadline_seconds = env_number("CLAUDE_GUARD_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS)
+    started = time.monotonic()
+    limit = int(env_number("CLAUDE_GUARD_MAX_EVENT_BYTES", DEFAULT_MAX_EVENT_BYTES))
+    # Reading gets most of the deadline, so a stuck stdin is reported as such, not as a timeout.
+    raw = read_event(limit, started + deadline_seconds * 0.8)
+    if os.environ.get("CLAUDE_GUARD_SERVICE", "on") != "off":
+        decide_with_service(raw, started, deadline_seconds)
+    decide_in_process(raw, started, deadline_seconds)
 
 
 if __name__ == "__main__":

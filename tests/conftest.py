@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,15 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_POLICY = REPO / "policies" / "default.yaml"
+# Hook calls in tests start services in throwaway homes: each fixture stops its own, and this
+# makes any that escape exit soon after their last call.
+os.environ.setdefault("CLAUDE_GUARD_SERVICE_IDLE_SECONDS", "20")
+
+
+def stop_service(guard_home: Path) -> None:
+    from claude_guard.service import control
+
+    control(guard_home, "stop", timeout=2.0)
 
 
 @dataclass
@@ -72,7 +82,7 @@ class GuardEnv:
 
 
 @pytest.fixture
-def guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GuardEnv:
+def guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GuardEnv]:
     home = tmp_path / "home"
     guard_home = home / ".claude-guard"
     (guard_home / "policies").mkdir(parents=True)
@@ -88,7 +98,8 @@ def guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GuardEnv:
     monkeypatch.delenv("CLAUDE_GUARD_HOME", raising=False)
     monkeypatch.delenv("CLAUDE_PROJECT_DIR", raising=False)
     monkeypatch.setenv("CLAUDE_GUARD_MANAGED_POLICY", str(home / "managed-policy.yaml"))
-    return GuardEnv(home, guard_home, project)
+    yield GuardEnv(home, guard_home, project)
+    stop_service(guard_home)
 
 
 @pytest.fixture

@@ -9,12 +9,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from claude_guard.detect.findings import Detector, Finding, LineIndex, dedupe_overlapping
+
+if TYPE_CHECKING:
+    from claude_guard.policy.merge import EffectiveDetection
 
 CHUNK_CHARS = 256 * 1024
 # Chunks overlap so that a value straddling a boundary is seen whole in one of them.
@@ -63,13 +69,60 @@ class ScanLimits:
     seconds: float = 5.0
 
 
+class ScanCache:
+    """Complete scan results by the SHA-256 of the scanned text, least recently used first out.
+
+    Keyed by content alone, never by a file's name, inode or mtime: timestamps are coarser than
+    writes, so a file rewritten within one tick could look unchanged. A changed byte is a
+    different key, so nothing changed can skip its scan. Only findings are kept, not the text.
+    """
+
+    MIN_CHARS = 4096  # below this a scan is cheaper than remembering it
+
+    def __init__(self, max_entries: int = 1024) -> None:
+        self._entries: OrderedDict[bytes, tuple[FingerprintedFinding, ...]] = OrderedDict()
+        self._max_entries = max_entries
+        self._lock = threading.Lock()  # a service scans from several threads
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(text: str) -> bytes:
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: bytes) -> tuple[FingerprintedFinding, ...] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key: bytes, findings: Sequence[FingerprintedFinding]) -> None:
+        with self._lock:
+            self._entries[key] = tuple(findings)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+
+
 class ContentScanner:
     def __init__(
-        self, detectors: Sequence[Detector], fingerprint_key: bytes, notes: Sequence[str] = ()
+        self,
+        detectors: Sequence[Detector],
+        fingerprint_key: bytes,
+        notes: Sequence[str] = (),
+        cache: ScanCache | None = None,
     ) -> None:
         self.detectors = list(detectors)
         self._key = fingerprint_key
         self.notes = tuple(notes)  # e.g. a configured stage that is not available here
+        self.cache = cache  # kept by a long-running service; a one-shot hook has none
 
     @classmethod
     def default(
@@ -98,6 +151,22 @@ class ContentScanner:
                 notes.append(f"presidio stage unavailable ({type(exc).__name__})")
         return cls(detectors, fingerprint_key, notes)
 
+    @classmethod
+    def for_policy(
+        cls,
+        fingerprint_key: bytes,
+        detection: EffectiveDetection,
+        cache: ScanCache | None = None,
+    ) -> ContentScanner:
+        """The scanner a policy's detection settings ask for."""
+        scanner = cls.default(
+            fingerprint_key,
+            presidio=detection.presidio_enabled,
+            nlp_pipeline=detection.nlp_pipeline,
+        )
+        scanner.cache = cache
+        return scanner
+
     def fingerprint(self, value: str) -> str:
         return hmac.new(
             self._key, value.encode("utf-8", "surrogatepass"), hashlib.sha256
@@ -107,6 +176,18 @@ class ContentScanner:
         limits = limits or ScanLimits()
         if len(text) > limits.max_bytes:
             return ScanResult(ScanStatus.TOO_LARGE, size=len(text))
+        if self.cache is None or len(text) < ScanCache.MIN_CHARS:
+            return self._scan(text, limits)
+        key = ScanCache.key(text)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return ScanResult(ScanStatus.COMPLETE, list(cached), size=len(text))
+        result = self._scan(text, limits)
+        if result.status is ScanStatus.COMPLETE:  # a partial scan must be redone next time
+            self.cache.put(key, result.findings)
+        return result
+
+    def _scan(self, text: str, limits: ScanLimits) -> ScanResult:
         deadline = time.monotonic() + limits.seconds
         found: list[Finding] = []
         status = ScanStatus.COMPLETE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,9 +80,13 @@ def layer_sources(
     return sources
 
 
-def load_layers(sources: list[LayerSource]) -> list[LoadedLayer]:
-    """Load every layer file that exists. At least one must."""
-    loaded = [load_layer_file(s.layer, s.path) for s in sources if s.path.exists()]
+def load_layers(
+    sources: list[LayerSource], load: Callable[[str, Path], LoadedLayer] | None = None
+) -> list[LoadedLayer]:
+    """Load every layer file that exists. At least one must. `load` reads one layer file
+    (a long-running service passes one that reuses what it parsed before)."""
+    load = load or load_layer_file
+    loaded = [load(s.layer, s.path) for s in sources if s.path.exists()]
     if not loaded:
         searched = ", ".join(str(s.path) for s in sources)
         raise PolicyError(f"no policy file found (looked for {searched}); run install.sh")
@@ -90,10 +94,17 @@ def load_layers(sources: list[LayerSource]) -> list[LoadedLayer]:
 
 
 def load_layer_file(layer: str, path: Path) -> LoadedLayer:
+    return load_layer_data(layer, path, read_layer_file(path))
+
+
+def read_layer_file(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read policy ({exc.strerror})") from None
+
+
+def load_layer_data(layer: str, path: Path, data: bytes) -> LoadedLayer:
     if len(data) > MAX_POLICY_BYTES:
         raise PolicyError(f"{path}: policy file is larger than {MAX_POLICY_BYTES} bytes")
     policy = parse_policy_text(data.decode("utf-8", errors="strict"), str(path))

@@ -15,19 +15,65 @@ from claude_guard.shell.model import ShellAnalysis
 
 # The default policy's protected paths (gitignore syntax, `~/` = home). Read and write.
 DENY_PATTERNS = (
-    ".env", ".env.*", "*.env", ".envrc", "!.env.example", "!.env.sample", "!.env.template",
-    "!.env.dist", "credentials.json", "secrets.yaml", "secrets.yml", "secrets.json",
-    ".git-credentials", ".netrc", ".pgpass", ".my.cnf", ".htpasswd", "*.kdbx",
-    "client_secret*.json", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.p8",
-    "*.ppk", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "!id_*.pub", "*.tfstate",
-    "*.tfstate.backup", "~/.ssh/", "~/.aws/credentials", "~/.aws/sso/cache/",
-    "~/.config/gcloud/", "~/.azure/", "~/.kube/config", "~/.docker/config.json", "~/.gnupg/",
-    "~/.password-store/", "~/.npmrc", "~/.pypirc", "~/.config/gh/hosts.yml", "~/.vault-token",
-    "~/.claude/.credentials.json", "/proc/*/environ", "~/Library/Keychains/",
+    ".env",
+    ".env.*",
+    "*.env",
+    ".envrc",
+    "!.env.example",
+    "!.env.sample",
+    "!.env.template",
+    "!.env.dist",
+    "credentials.json",
+    "secrets.yaml",
+    "secrets.yml",
+    "secrets.json",
+    ".git-credentials",
+    ".netrc",
+    ".pgpass",
+    ".my.cnf",
+    ".htpasswd",
+    "*.kdbx",
+    "client_secret*.json",
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.jks",
+    "*.keystore",
+    "*.p8",
+    "*.ppk",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    "!id_*.pub",
+    "*.tfstate",
+    "*.tfstate.backup",
+    "~/.ssh/",
+    "~/.aws/credentials",
+    "~/.aws/sso/cache/",
+    "~/.config/gcloud/",
+    "~/.azure/",
+    "~/.kube/config",
+    "~/.docker/config.json",
+    "~/.gnupg/",
+    "~/.password-store/",
+    "~/.npmrc",
+    "~/.pypirc",
+    "~/.config/gh/hosts.yml",
+    "~/.vault-token",
+    "~/.claude/.credentials.json",
+    "/proc/*/environ",
+    "~/Library/Keychains/",
 )
 # Self-protection: write only.
-WRITE_PATTERNS = ("~/.claude-guard/", "~/.claude/settings.json", "~/.claude/settings.local.json",
-                  "**/.claude/settings.json", ".claude-guard.yaml")
+WRITE_PATTERNS = (
+    "~/.claude-guard/",
+    "~/.claude/settings.json",
+    "~/.claude/settings.local.json",
+    "**/.claude/settings.json",
+    ".claude-guard.yaml",
+)
 
 
 class DenyList:
@@ -71,8 +117,12 @@ def verdict(analysis: ShellAnalysis, deny: DenyList, walk_limit: int = 20_000) -
     protected = [a.path for a in analysis.accesses if deny.matches(a.path, a.mode)]
     for directory in analysis.recursive_reads:
         protected.extend(p for p in _walk(directory, walk_limit) if deny.matches(p))
-    return Verdict(tuple(dict.fromkeys(os.path.normpath(p) for p in protected)),
-                   bool(analysis.egress), analysis.env_dump, bool(analysis.unanalysable))
+    return Verdict(
+        tuple(dict.fromkeys(os.path.normpath(p) for p in protected)),
+        bool(analysis.egress),
+        analysis.env_dump,
+        bool(analysis.unanalysable),
+    )
 
 
 def _walk(directory: str, limit: int) -> list[str]:

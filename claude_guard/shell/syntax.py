@@ -44,8 +44,10 @@ def is_benign_error(node: Node) -> bool:
     parent = node.parent
     if inner == [">"] and parent is not None and parent.type == "file_redirect":
         return True
-    return inner == ["<<"] and node.next_sibling is not None and (
-        node.next_sibling.type == "file_redirect"
+    return (
+        inner == ["<<"]
+        and node.next_sibling is not None
+        and (node.next_sibling.type == "file_redirect")
     )
 
 

@@ -95,10 +95,26 @@ def _raw_string(node: Node, host: Host, quoted: bool) -> list[Alternative]:
     return [[(text(node)[1:-1], "q")]]
 
 
-_ANSI_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
-                "e": "\x1b", "E": "\x1b", "\\": "\\", "'": "'", '"': '"', "?": "?"}
-_ANSI_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}"
-                          r"|c.|.)", re.DOTALL)
+_ANSI_SIMPLE = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+    "e": "\x1b",
+    "E": "\x1b",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "?": "?",
+}
+_ANSI_ESCAPE = re.compile(
+    r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}"
+    r"|c.|.)",
+    re.DOTALL,
+)
 
 
 def decode_ansi_c(body: str) -> str:
@@ -129,8 +145,9 @@ def _string(node: Node, host: Host, quoted: bool) -> list[Alternative]:
         if child.type == '"' or child.type == '$"':
             continue
         if child.type == "string_content":
-            literal = _DQ_ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1),
-                                     text(child))
+            literal = _DQ_ESCAPE.sub(
+                lambda m: "" if m.group(1) == "\n" else m.group(1), text(child)
+            )
             parts.append([[(literal, "q")]])
         elif child.is_named:
             parts.append(expand_node(child, host, quoted=True))
@@ -212,8 +229,11 @@ def _int_node(node: object) -> int:
     import operator
 
     ops: dict[type, Callable[[int, int], int]] = {
-        ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-        ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+        ast.Add: operator.add,
+        ast.Sub: operator.sub,
+        ast.Mult: operator.mul,
+        ast.FloorDiv: operator.floordiv,
+        ast.Mod: operator.mod,
     }
     if isinstance(node, ast.Constant) and isinstance(node.value, int):
         return node.value
@@ -298,13 +318,19 @@ def _default_ops(
     if value is None and op not in (":+", "+"):
         # Unknown: either the value or the default may be used; both are candidates.
         fallback = _operand(operand_nodes, host)
-        return _value_alternatives(None, quoted) if fallback is None else [
-            [("", "u")], *_value_alternatives(fallback, quoted)]
+        return (
+            _value_alternatives(None, quoted)
+            if fallback is None
+            else [[("", "u")], *_value_alternatives(fallback, quoted)]
+        )
     if op in (":+", "+"):
         if value is None:
             return [[("", "u")]]
-        return _value_alternatives(_operand(operand_nodes, host), quoted) if is_set else [
-            [("", _kind(quoted))]]
+        return (
+            _value_alternatives(_operand(operand_nodes, host), quoted)
+            if is_set
+            else [[("", _kind(quoted))]]
+        )
     if is_set:
         return _value_alternatives(value, quoted)
     fallback = _operand(operand_nodes, host)
@@ -386,8 +412,17 @@ _NODE_EXPANDERS: dict[str, Callable[[Node, Host, bool], list[Alternative]]] = {
     "heredoc_body": _heredoc_body,
 }
 _LITERAL_TYPES = frozenset(
-    {"number", "extglob_pattern", "regex", "variable_name", "special_variable_name",
-     "brace_expression", "string_content", "heredoc_content", "file_descriptor"}
+    {
+        "number",
+        "extglob_pattern",
+        "regex",
+        "variable_name",
+        "special_variable_name",
+        "brace_expression",
+        "string_content",
+        "heredoc_content",
+        "file_descriptor",
+    }
 )
 
 
@@ -507,8 +542,10 @@ def _brace_options(
     if commas:
         bounds = [offset, *[c + 1 for c in commas]]
         ends = [*commas, offset + len(inner)]
-        return [(inner[b - offset : e - offset], mask[b - offset : e - offset])
-                for b, e in zip(bounds, ends, strict=True)]
+        return [
+            (inner[b - offset : e - offset], mask[b - offset : e - offset])
+            for b, e in zip(bounds, ends, strict=True)
+        ]
     seq = re.fullmatch(r"(-?\d+|[a-zA-Z])\.\.(-?\d+|[a-zA-Z])(?:\.\.(-?\d+))?", inner)
     if seq is None:
         return None
@@ -539,8 +576,9 @@ def _glob(chars: str, mask: str, cwd: str | None) -> list[Arg]:
     magic = any(c in "*?[" and m in "le" for c, m in zip(chars, mask, strict=True))
     if not magic:
         return [Arg(chars)]
-    pattern = "".join(globmod.escape(c) if m == "q" else c for c, m in zip(chars, mask,
-                                                                         strict=True))
+    pattern = "".join(
+        globmod.escape(c) if m == "q" else c for c, m in zip(chars, mask, strict=True)
+    )
     if cwd is None and not pattern.startswith("/"):
         return [Arg(chars, dynamic=True)]
     base = pattern if pattern.startswith("/") else os.path.join(cwd or "/", pattern)

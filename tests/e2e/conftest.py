@@ -17,6 +17,8 @@ from harness import (
     write_home_secrets,
 )
 
+from tests.conftest import stop_service
+
 
 @pytest.fixture(scope="session")
 def claude_bin() -> Path:
@@ -43,12 +45,13 @@ def canary_registry(home_secrets: HomeSecrets) -> set[str]:
 @pytest.fixture(scope="session")
 def guarded_home(
     claude_bin: Path, tmp_path_factory: pytest.TempPathFactory, home_secrets: HomeSecrets
-) -> Path:
+) -> Iterator[Path]:
     """A HOME where claude-guard was installed the way a user installs it."""
     home = tmp_path_factory.mktemp("guarded-home")
     write_home_secrets(home, home_secrets)
     install_guard(home)
-    return home
+    yield home
+    stop_service(home / ".claude-guard")
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,9 @@ import pytest
 from tests.conftest import REPO, GuardEnv
 
 HOOK = REPO / "hooks" / "claude_guard_hook.py"
+# The shims below patch the engine through PYTHONPATH, which only the hook's own in-process
+# decision sees (the service runs isolated): these tests exercise that path.
+IN_PROCESS = {"CLAUDE_GUARD_SERVICE": "off"}
 
 
 def _run(
@@ -81,7 +84,7 @@ def test_hung_decision_is_denied_by_the_watchdog(guard: GuardEnv, tmp_path: Path
         "e.DecisionEngine.decide = lambda self, ev: time.sleep(60)\n"
     )
     event = json.dumps(guard.tool("Read", file_path=str(guard.project / "src/app.py"))).encode()
-    done = _run(event, {"CLAUDE_GUARD_DEADLINE_SECONDS": "1", "PYTHONPATH": str(shim)})
+    done = _run(event, {"CLAUDE_GUARD_DEADLINE_SECONDS": "1", "PYTHONPATH": str(shim), **IN_PROCESS})
     assert done.returncode == 2
     assert b"no decision within 1s" in done.stderr
     record = guard.audit_lines()[-1]
@@ -98,7 +101,7 @@ def test_hung_scan_after_a_tool_ran_withholds_the_output(guard: GuardEnv, tmp_pa
     )
     event = guard.bash_output("Patient: Maria Gonzalez SSN 536-22-8726")
     done = _run(
-        json.dumps(event).encode(), {"CLAUDE_GUARD_DEADLINE_SECONDS": "1", "PYTHONPATH": str(shim)}
+        json.dumps(event).encode(), {"CLAUDE_GUARD_DEADLINE_SECONDS": "1", "PYTHONPATH": str(shim), **IN_PROCESS}
     )
     assert done.returncode == 0
     updated = json.loads(done.stdout)["hookSpecificOutput"]["updatedToolOutput"]
@@ -107,9 +110,11 @@ def test_hung_scan_after_a_tool_ran_withholds_the_output(guard: GuardEnv, tmp_pa
 
 
 def test_missing_package_is_a_deny_not_a_crash(guard: GuardEnv, tmp_path: Path) -> None:
-    # -I: isolated interpreter without the package on its path (the venv got removed, say).
+    # The base interpreter, without the venv and so without the package (the venv got
+    # removed, say): neither the service nor the in-process decision can start.
+    base_python = getattr(sys, "_base_executable", sys.executable)
     done = subprocess.run(
-        [sys.executable, "-I", "-S", str(HOOK)],
+        [base_python, "-I", "-S", str(HOOK)],
         input=b"{}",
         capture_output=True,
         timeout=30,
@@ -139,7 +144,7 @@ def _crashing_shim(tmp_path: Path) -> str:
 
 def test_native_crash_of_the_decision_is_a_deny(guard: GuardEnv, tmp_path: Path) -> None:
     event = json.dumps(guard.tool("Read", file_path=str(guard.project / "src/app.py"))).encode()
-    done = _run(event, {"PYTHONPATH": _crashing_shim(tmp_path)})
+    done = _run(event, {"PYTHONPATH": _crashing_shim(tmp_path), **IN_PROCESS})
     assert done.returncode == 2
     assert b"died unexpectedly" in done.stderr
     assert guard.audit_lines()[-1]["decision"] == "deny"
@@ -147,7 +152,7 @@ def test_native_crash_of_the_decision_is_a_deny(guard: GuardEnv, tmp_path: Path)
 
 def test_native_crash_after_a_tool_ran_withholds_its_output(guard: GuardEnv, tmp_path: Path):
     event = guard.bash_output("Patient: Maria Gonzalez SSN 536-22-8726")
-    done = _run(json.dumps(event).encode(), {"PYTHONPATH": _crashing_shim(tmp_path)})
+    done = _run(json.dumps(event).encode(), {"PYTHONPATH": _crashing_shim(tmp_path), **IN_PROCESS})
     assert done.returncode == 0
     updated = json.loads(done.stdout)["hookSpecificOutput"]["updatedToolOutput"]
     assert "536-22-8726" not in json.dumps(updated) and updated["interrupted"] is False

@@ -65,30 +65,96 @@ def _record(inv: Invocation, language: str, code: str) -> bool:
 
 # ----------------------------------------------------------------------------- python
 
-_PY_OPENERS = frozenset({"open", "io.open", "os.open", "codecs.open", "Path", "pathlib.Path",
-                         "PurePath", "os.fdopen", "shutil.copy", "shutil.copyfile",
-                         "shutil.copy2", "shutil.copytree", "shutil.move", "os.listdir",
-                         "os.scandir", "os.walk", "glob.glob", "glob.iglob", "os.remove",
-                         "os.unlink", "os.rename", "os.replace", "tarfile.open",
-                         "zipfile.ZipFile", "sqlite3.connect", "np.load", "pd.read_csv",
-                         "dotenv.load_dotenv", "load_dotenv",
-                         "dotenv_values", "dotenv.dotenv_values", "os.readlink",
-                         "linecache.getline",
-                         "fileinput.input", "mmap.mmap", "os.chmod", "os.symlink", "os.link"})
-_PY_SHELL = frozenset({"os.system", "os.popen", "subprocess.run", "subprocess.call",
-                       "subprocess.check_call", "subprocess.check_output", "subprocess.Popen",
-                       "subprocess.getoutput", "subprocess.getstatusoutput", "os.execv",
-                       "os.execvp", "os.execl", "os.execlp", "os.execve", "os.spawnv",
-                       "os.spawnl", "os.spawnlp", "os.spawnvp", "pty.spawn", "commands.getoutput"})
-_PY_DYNAMIC = frozenset({"exec", "eval", "compile", "__import__", "importlib.import_module",
-                         "getattr", "runpy.run_path", "runpy.run_module", "pickle.loads",
-                         "marshal.loads"})
-_PY_NET = re.compile(r"\b(socket|urllib|urllib2|urllib3|http\.client|httplib|requests|httpx|"
-                     r"aiohttp|ftplib|smtplib|telnetlib|paramiko|websocket|websockets|"
-                     r"xmlrpc|pycurl|asyncssh|fabric|boto3|botocore|grpc|nntplib|poplib|"
-                     r"imaplib)\b")
-_PY_ENV = re.compile(r"\b(os\.)?environ\b(?!\s*(\[|\.get\b|\.setdefault\b|\.pop\b|"
-                     r"\.__getitem__))|\bos\.environb\b")
+_PY_OPENERS = frozenset(
+    {
+        "open",
+        "io.open",
+        "os.open",
+        "codecs.open",
+        "Path",
+        "pathlib.Path",
+        "PurePath",
+        "os.fdopen",
+        "shutil.copy",
+        "shutil.copyfile",
+        "shutil.copy2",
+        "shutil.copytree",
+        "shutil.move",
+        "os.listdir",
+        "os.scandir",
+        "os.walk",
+        "glob.glob",
+        "glob.iglob",
+        "os.remove",
+        "os.unlink",
+        "os.rename",
+        "os.replace",
+        "tarfile.open",
+        "zipfile.ZipFile",
+        "sqlite3.connect",
+        "np.load",
+        "pd.read_csv",
+        "dotenv.load_dotenv",
+        "load_dotenv",
+        "dotenv_values",
+        "dotenv.dotenv_values",
+        "os.readlink",
+        "linecache.getline",
+        "fileinput.input",
+        "mmap.mmap",
+        "os.chmod",
+        "os.symlink",
+        "os.link",
+    }
+)
+_PY_SHELL = frozenset(
+    {
+        "os.system",
+        "os.popen",
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.Popen",
+        "subprocess.getoutput",
+        "subprocess.getstatusoutput",
+        "os.execv",
+        "os.execvp",
+        "os.execl",
+        "os.execlp",
+        "os.execve",
+        "os.spawnv",
+        "os.spawnl",
+        "os.spawnlp",
+        "os.spawnvp",
+        "pty.spawn",
+        "commands.getoutput",
+    }
+)
+_PY_DYNAMIC = frozenset(
+    {
+        "exec",
+        "eval",
+        "compile",
+        "__import__",
+        "importlib.import_module",
+        "getattr",
+        "runpy.run_path",
+        "runpy.run_module",
+        "pickle.loads",
+        "marshal.loads",
+    }
+)
+_PY_NET = re.compile(
+    r"\b(socket|urllib|urllib2|urllib3|http\.client|httplib|requests|httpx|"
+    r"aiohttp|ftplib|smtplib|telnetlib|paramiko|websocket|websockets|"
+    r"xmlrpc|pycurl|asyncssh|fabric|boto3|botocore|grpc|nntplib|poplib|"
+    r"imaplib)\b"
+)
+_PY_ENV = re.compile(
+    r"\b(os\.)?environ\b(?!\s*(\[|\.get\b|\.setdefault\b|\.pop\b|"
+    r"\.__getitem__))|\bos\.environb\b"
+)
 
 
 def python_code(inv: Invocation, code: str, via: str = "python -c") -> None:
@@ -130,14 +196,22 @@ def _python_call(inv: Invocation, node: ast.Call, via: str) -> None:
     first = node.args[0] if node.args else None
     if name in _PY_SHELL or short in ("check_output", "Popen", "getoutput", "system"):
         _python_shell(inv, first)
-    elif name in _PY_OPENERS or short in ("read_text", "read_bytes", "write_text",
-                                          "write_bytes", "open"):
+    elif name in _PY_OPENERS or short in (
+        "read_text",
+        "read_bytes",
+        "write_text",
+        "write_bytes",
+        "open",
+    ):
         if first is not None and not _static_python(first):
             inv.blind(f"{via} opens a path computed at run time")
     elif name in _PY_DYNAMIC and first is not None and not _static_python(first):
         inv.blind(f"{via} runs code computed at run time")
-    elif name in ("exec", "eval") and isinstance(first, ast.Constant) and isinstance(
-            first.value, str):
+    elif (
+        name in ("exec", "eval")
+        and isinstance(first, ast.Constant)
+        and isinstance(first.value, str)
+    ):
         python_code(inv, first.value, via)
 
 
@@ -154,9 +228,13 @@ def _python_shell(inv: Invocation, first: ast.expr | None) -> None:
     if isinstance(first, ast.Constant) and isinstance(first.value, str):
         inv.run_script(first.value, stdin="")
     elif isinstance(first, (ast.List, ast.Tuple)) and all(
-            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in first.elts):
-        inv.run([Arg(str(e.value)) for e in first.elts if isinstance(e, ast.Constant)],
-                stdin="", piped=False)
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in first.elts
+    ):
+        inv.run(
+            [Arg(str(e.value)) for e in first.elts if isinstance(e, ast.Constant)],
+            stdin="",
+            piped=False,
+        )
     else:
         inv.blind("inline code runs a command computed at run time")
 
@@ -168,31 +246,44 @@ _DYNAMIC_MARKERS = re.compile(
     r"fromCharCode|atob|Buffer\.from|\bdecode|\bpack\(|\bunpack|\bchr\b|\\x[0-9a-f]{2}|"
     r"\\u[0-9a-f]{4}|\breverse\b|\bjoin\b|\bsprintf\b|\bformat\b|\breplace\b|\bconcat\b|"
     r"\bbase64|['\"`]\s*[+.]\s*[\w$(]|[\w)\]]\s*[+.]\s*['\"`]|\$\{|#\{|\beval\b|"
-    r"\bFunction\(|\bsplit\b|\bmap\b|\btr\b|\by///", re.IGNORECASE)
+    r"\bFunction\(|\bsplit\b|\bmap\b|\btr\b|\by///",
+    re.IGNORECASE,
+)
 _FILE_OPS = re.compile(
     r"readFile|createReadStream|openSync|\bopen\b|\bfopen\b|file_get_contents|\breadfile\b|"
     r"\bfile\(|File\.|IO\.|\bslurp\b|Deno\.read|Bun\.file|\bfs\.|\brequire\b|\binclude\b|"
     r"show_source|highlight_file|SplFileObject|\bcopy\(|io\.open|io\.lines|dofile|loadfile|"
-    r"<\s*\$|\bsysopen\b|\bdo\s*['\"]|readLines|read\.csv|scan\(|Get-Content|cat\b")
+    r"<\s*\$|\bsysopen\b|\bdo\s*['\"]|readLines|read\.csv|scan\(|Get-Content|cat\b"
+)
 _SHELL_CALL = re.compile(
     r"\b(?:system|exec|execSync|spawnSync|spawn|execFile|execFileSync|popen|shell_exec|"
     r"passthru|proc_open|os\.execute|io\.popen|IO\.popen|Open3\.\w+|capture2|`|qx)"
-    r"\s*[({]?\s*(['\"])((?:(?!\1).|\\.)*)\1")
+    r"\s*[({]?\s*(['\"])((?:(?!\1).|\\.)*)\1"
+)
 _SHELL_CALL_ANY = re.compile(
     r"\b(system|execSync|spawnSync|spawn|execFile|child_process|popen|shell_exec|passthru|"
-    r"proc_open|os\.execute|io\.popen|IO\.popen|Open3|qx)\b|`|%x\{")
+    r"proc_open|os\.execute|io\.popen|IO\.popen|Open3|qx)\b|`|%x\{"
+)
 _NET = {
-    "node": re.compile(r"\b(net|http|https|dgram|tls|http2)['\"]|\bfetch\s*\(|axios|"
-                       r"XMLHttpRequest|WebSocket|\bnode:(net|http|https|dgram|tls)"),
+    "node": re.compile(
+        r"\b(net|http|https|dgram|tls|http2)['\"]|\bfetch\s*\(|axios|"
+        r"XMLHttpRequest|WebSocket|\bnode:(net|http|https|dgram|tls)"
+    ),
     "perl": re.compile(r"IO::Socket|LWP|HTTP::Tiny|Net::|\bsocket\s*\(|Mojo::UserAgent"),
-    "ruby": re.compile(r"Net::HTTP|TCPSocket|UDPSocket|open-uri|\bSocket\b|Faraday|HTTParty|"
-                       r"URI\.open"),
-    "php": re.compile(r"fsockopen|curl_init|stream_socket_client|socket_create|"
-                      r"file_get_contents\s*\(\s*['\"]https?:|SoapClient"),
+    "ruby": re.compile(
+        r"Net::HTTP|TCPSocket|UDPSocket|open-uri|\bSocket\b|Faraday|HTTParty|"
+        r"URI\.open"
+    ),
+    "php": re.compile(
+        r"fsockopen|curl_init|stream_socket_client|socket_create|"
+        r"file_get_contents\s*\(\s*['\"]https?:|SoapClient"
+    ),
     "lua": re.compile(r"socket\.|http\.request"),
     "r": re.compile(r"url\(|download\.file|httr|curl::|socketConnection"),
-    "powershell": re.compile(r"Invoke-WebRequest|Invoke-RestMethod|Net\.WebClient|"
-                             r"Net\.Sockets|iwr\b|irm\b"),
+    "powershell": re.compile(
+        r"Invoke-WebRequest|Invoke-RestMethod|Net\.WebClient|"
+        r"Net\.Sockets|iwr\b|irm\b"
+    ),
 }
 _ENV_DUMP = {
     "node": re.compile(r"process\.env\b(?!\s*(\.|\[|\?\.))"),
@@ -201,8 +292,9 @@ _ENV_DUMP = {
     "php": re.compile(r"getenv\s*\(\s*\)|\$_ENV\b(?!\s*\[)|\$_SERVER\b(?!\s*\[)|phpinfo"),
     "lua": re.compile(r"os\.environ"),
     "r": re.compile(r"Sys\.getenv\s*\(\s*\)"),
-    "powershell": re.compile(r"\benv:\s*(\)|$|\|)|Get-ChildItem\s+env:|gci\s+env:|dir\s+env:",
-                             re.IGNORECASE),
+    "powershell": re.compile(
+        r"\benv:\s*(\)|$|\|)|Get-ChildItem\s+env:|gci\s+env:|dir\s+env:", re.IGNORECASE
+    ),
 }
 
 
@@ -270,22 +362,46 @@ def _python(inv: Invocation) -> Output:
 def _python_module(inv: Invocation, module: Arg, rest: list[Arg]) -> Output:
     name = module.text
     if name in ("http.server", "SimpleHTTPServer", "smtpd", "pydoc") and "-b" not in [
-            a.text for a in rest]:
+        a.text for a in rest
+    ]:
         inv.send("listener", None)
     if name in ("pip", "pip3"):
-        parsed = options.parse(rest, ("-i", "--index-url", "--extra-index-url", "-c",
-                                      "--constraint", "-t", "--target", "--prefix"))
+        parsed = options.parse(
+            rest,
+            (
+                "-i",
+                "--index-url",
+                "--extra-index-url",
+                "-c",
+                "--constraint",
+                "-t",
+                "--target",
+                "--prefix",
+            ),
+        )
         for requirement in parsed.values("-r", "--requirement", "-c", "--constraint"):
             inv.read(requirement)
         return None
-    if name in ("base64", "json.tool", "tarfile", "zipfile", "gzip", "uu", "quopri",
-                "tokenize", "dis", "pickletools", "py_compile", "filecmp", "difflib"):
+    if name in (
+        "base64",
+        "json.tool",
+        "tarfile",
+        "zipfile",
+        "gzip",
+        "uu",
+        "quopri",
+        "tokenize",
+        "dis",
+        "pickletools",
+        "py_compile",
+        "filecmp",
+        "difflib",
+    ):
         _operands_read(inv, rest)
         return None
     from claude_guard.shell.commands import unknown_command
 
-    return unknown_command(Invocation(inv.interp, inv.state, inv.name, rest, inv.stdin,
-                                      inv.piped))
+    return unknown_command(Invocation(inv.interp, inv.state, inv.name, rest, inv.stdin, inv.piped))
 
 
 def _operands_read(inv: Invocation, args: list[Arg]) -> None:
@@ -313,8 +429,9 @@ def _code_from_stdin(inv: Invocation, analyser: object) -> Output:
     return None
 
 
-def _script_interpreter(language: str, code_flags: tuple[str, ...],
-                        values: tuple[str, ...] = ()) -> Handler:
+def _script_interpreter(
+    language: str, code_flags: tuple[str, ...], values: tuple[str, ...] = ()
+) -> Handler:
     """node/perl/ruby/php/lua/Rscript/osascript/pwsh: `-e CODE` style, else a script file."""
 
     def handler(inv: Invocation) -> Output:
@@ -331,8 +448,12 @@ def _script_interpreter(language: str, code_flags: tuple[str, ...],
             elif word in values:
                 index += 1
             elif word.startswith("-") and len(word) > 1 and word != "--":
-                if word[-1:] in ("e", "E") and word[1:2] not in ("-",) and (
-                        f"-{word[-1]}" in code_flags) and index < len(args):
+                if (
+                    word[-1:] in ("e", "E")
+                    and word[1:2] not in ("-",)
+                    and (f"-{word[-1]}" in code_flags)
+                    and index < len(args)
+                ):
                     codes.append(args[index])  # perl -ne, ruby -pe
                     index += 1
                 continue
@@ -373,16 +494,21 @@ def _deno(inv: Invocation) -> Output:
 
 # ----------------------------------------------------------------------------- awk / sed / jq
 
-_AWK_SHELL = re.compile(r"\bsystem\s*\(\s*\"((?:[^\"\\]|\\.)*)\"|\"((?:[^\"\\]|\\.)*)\"\s*\|"
-                        r"\s*getline|\|\s*\"((?:[^\"\\]|\\.)*)\"")
-_AWK_DYNAMIC = re.compile(r"getline\s*<\s*[^\"\s]|\bsystem\s*\(\s*[^\")\s]|"
-                          r"[\w)\]]\s*\|\s*getline|[>|]\s*[A-Za-z_$(][\w$]*\s*[;}]?\s*$|"
-                          r"print[^;}]*[>|]\s*[A-Za-z_(]")
+_AWK_SHELL = re.compile(
+    r"\bsystem\s*\(\s*\"((?:[^\"\\]|\\.)*)\"|\"((?:[^\"\\]|\\.)*)\"\s*\|"
+    r"\s*getline|\|\s*\"((?:[^\"\\]|\\.)*)\""
+)
+_AWK_DYNAMIC = re.compile(
+    r"getline\s*<\s*[^\"\s]|\bsystem\s*\(\s*[^\")\s]|"
+    r"[\w)\]]\s*\|\s*getline|[>|]\s*[A-Za-z_$(][\w$]*\s*[;}]?\s*$|"
+    r"print[^;}]*[>|]\s*[A-Za-z_(]"
+)
 
 
 def _awk(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, ("-F", "-v", "-f", "--file", "-i", "--include", "-l",
-                                      "--load", "-E", "--exec"))
+    parsed = options.parse(
+        inv.args, ("-F", "-v", "-f", "--file", "-i", "--include", "-l", "--load", "-E", "--exec")
+    )
     programs = parsed.values("-f", "--file", "-E", "--exec", "-i", "--include")
     for program in programs:
         inv.read(program)
@@ -415,8 +541,11 @@ def awk_program(inv: Invocation, program: str) -> None:
 
 
 _SED_FILE_COMMAND = re.compile(r"(?:^|[;{}\n!/0-9$,])\s*([rRwW])\s*([^\n;}]+)", re.MULTILINE)
-_SED_EXEC = re.compile(r"(?:^|[;{}\n0-9$/])\s*e(\s|;|$)|s(.)(?:(?!\2).|\\.)*\2(?:(?!\2).|\\.)*"
-                       r"\2[gpiImM0-9w]*e", re.MULTILINE)
+_SED_EXEC = re.compile(
+    r"(?:^|[;{}\n0-9$/])\s*e(\s|;|$)|s(.)(?:(?!\2).|\\.)*\2(?:(?!\2).|\\.)*"
+    r"\2[gpiImM0-9w]*e",
+    re.MULTILINE,
+)
 
 
 def sed_script(inv: Invocation, script: str) -> None:
@@ -471,10 +600,16 @@ def _jq(inv: Invocation) -> Output:
 # ----------------------------------------------------------------------------- databases
 
 _SQL_SHELL = re.compile(r"^\s*(?:\.shell|\.system|\\!)\s+(.+)$", re.MULTILINE)
-_SQL_FILE = re.compile(r"^\s*(?:\.read|\.import|\.restore|\.open|\.load|\\i|\\ir|\\include|"
-                       r"\\include_relative|source|\\\.)\s+(\S+)", re.MULTILINE | re.IGNORECASE)
-_SQL_OUT = re.compile(r"^\s*(?:\.output|\.once|\.backup|\.save|\.dump\s+\S+\s*>|\\o|\\out|"
-                      r"\\w|\\g|tee)\s+(\S+)", re.MULTILINE | re.IGNORECASE)
+_SQL_FILE = re.compile(
+    r"^\s*(?:\.read|\.import|\.restore|\.open|\.load|\\i|\\ir|\\include|"
+    r"\\include_relative|source|\\\.)\s+(\S+)",
+    re.MULTILINE | re.IGNORECASE,
+)
+_SQL_OUT = re.compile(
+    r"^\s*(?:\.output|\.once|\.backup|\.save|\.dump\s+\S+\s*>|\\o|\\out|"
+    r"\\w|\\g|tee)\s+(\S+)",
+    re.MULTILINE | re.IGNORECASE,
+)
 
 
 def sql_text(inv: Invocation, sql: str, via: str) -> None:
@@ -492,9 +627,22 @@ def sql_text(inv: Invocation, sql: str, via: str) -> None:
 
 
 def _sqlite(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, ("-cmd", "-init", "-separator", "-nullvalue", "-newline",
-                                      "-mmap", "-vfs", "-lookaside", "-pagecache", "-maxsize"),
-                           single_dash_long=True)
+    parsed = options.parse(
+        inv.args,
+        (
+            "-cmd",
+            "-init",
+            "-separator",
+            "-nullvalue",
+            "-newline",
+            "-mmap",
+            "-vfs",
+            "-lookaside",
+            "-pagecache",
+            "-maxsize",
+        ),
+        single_dash_long=True,
+    )
     for init in parsed.values("-init"):
         inv.read(init)
     for command in parsed.values("-cmd"):
@@ -511,11 +659,16 @@ def _sqlite(inv: Invocation) -> Output:
     return None
 
 
-def _db_client(sql_flags: tuple[str, ...], file_flags: tuple[str, ...],
-               out_flags: tuple[str, ...], values: tuple[str, ...]) -> Handler:
+def _db_client(
+    sql_flags: tuple[str, ...],
+    file_flags: tuple[str, ...],
+    out_flags: tuple[str, ...],
+    values: tuple[str, ...],
+) -> Handler:
     def handler(inv: Invocation) -> Output:
-        parsed = options.parse(inv.args, (*sql_flags, *file_flags, *out_flags, *values,
-                                          "-h", "--host"))
+        parsed = options.parse(
+            inv.args, (*sql_flags, *file_flags, *out_flags, *values, "-h", "--host")
+        )
         for sql in parsed.values(*sql_flags):
             sql_text(inv, sql.text, f"{inv.via} SQL")
         for file in parsed.values(*file_flags):
@@ -540,10 +693,16 @@ def _db_client(sql_flags: tuple[str, ...], file_flags: tuple[str, ...],
 
 def handlers() -> dict[str, Handler]:
     return {
-        "python": _python, "python3": _python, "python2": _python, "py": _python,
-        "pypy": _python, "pypy3": _python, "ipython": _python,
-        "node": _script_interpreter("node", ("-e", "--eval", "-p", "--print"),
-                                    ("-r", "--require", "--import", "--loader")),
+        "python": _python,
+        "python3": _python,
+        "python2": _python,
+        "py": _python,
+        "pypy": _python,
+        "pypy3": _python,
+        "ipython": _python,
+        "node": _script_interpreter(
+            "node", ("-e", "--eval", "-p", "--print"), ("-r", "--require", "--import", "--loader")
+        ),
         "nodejs": _script_interpreter("node", ("-e", "--eval", "-p", "--print")),
         "bun": _script_interpreter("node", ("-e", "--eval", "-p", "--print")),
         "deno": _deno,
@@ -556,18 +715,49 @@ def handlers() -> dict[str, Handler]:
         "osascript": _script_interpreter("powershell", ("-e",)),
         "pwsh": _script_interpreter("powershell", ("-c", "-Command", "-command")),
         "powershell": _script_interpreter("powershell", ("-c", "-Command", "-command")),
-        "awk": _awk, "gawk": _awk, "mawk": _awk, "nawk": _awk, "busybox-awk": _awk,
-        "jq": _jq, "gojq": _jq, "jaq": _jq,
-        "sqlite3": _sqlite, "sqlite": _sqlite,
-        "psql": _db_client(("-c", "--command"), ("-f", "--file"), ("-o", "--output", "-L",
-                                                                    "--log-file"),
-                           ("-d", "--dbname", "-U", "--username", "-p", "--port", "-v",
-                            "--set", "--variable", "-P", "--pset", "-T", "-F", "-R")),
-        "mysql": _db_client(("-e", "--execute"), ("--defaults-file", "--defaults-extra-file"),
-                            ("--tee",), ("-u", "--user", "-P", "--port", "-D", "--database",
-                                         "-p")),
-        "mariadb": _db_client(("-e", "--execute"), ("--defaults-file",), ("--tee",),
-                              ("-u", "--user", "-P", "--port", "-D", "--database")),
+        "awk": _awk,
+        "gawk": _awk,
+        "mawk": _awk,
+        "nawk": _awk,
+        "busybox-awk": _awk,
+        "jq": _jq,
+        "gojq": _jq,
+        "jaq": _jq,
+        "sqlite3": _sqlite,
+        "sqlite": _sqlite,
+        "psql": _db_client(
+            ("-c", "--command"),
+            ("-f", "--file"),
+            ("-o", "--output", "-L", "--log-file"),
+            (
+                "-d",
+                "--dbname",
+                "-U",
+                "--username",
+                "-p",
+                "--port",
+                "-v",
+                "--set",
+                "--variable",
+                "-P",
+                "--pset",
+                "-T",
+                "-F",
+                "-R",
+            ),
+        ),
+        "mysql": _db_client(
+            ("-e", "--execute"),
+            ("--defaults-file", "--defaults-extra-file"),
+            ("--tee",),
+            ("-u", "--user", "-P", "--port", "-D", "--database", "-p"),
+        ),
+        "mariadb": _db_client(
+            ("-e", "--execute"),
+            ("--defaults-file",),
+            ("--tee",),
+            ("-u", "--user", "-P", "--port", "-D", "--database"),
+        ),
         "mongosh": _db_client(("--eval",), ("-f", "--file"), (), ("-u", "-p", "--port")),
         "redis-cli": _db_client((), (), (), ("-p", "-a", "-n", "-u", "--user", "--pass")),
     }

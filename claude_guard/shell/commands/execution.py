@@ -172,8 +172,7 @@ def _set(inv: Invocation) -> Output:
     words = [a.text for a in inv.args]
     if "--" in words:
         rest = inv.args[words.index("--") + 1 :]
-        inv.state.positional = None if any(a.dynamic for a in rest) else tuple(
-            a.text for a in rest)
+        inv.state.positional = None if any(a.dynamic for a in rest) else tuple(a.text for a in rest)
     return ""
 
 
@@ -229,8 +228,7 @@ def _source(inv: Invocation) -> Output:
         return None
     saved = inv.state.positional
     if rest:
-        inv.state.positional = None if any(a.dynamic for a in rest) else tuple(
-            a.text for a in rest)
+        inv.state.positional = None if any(a.dynamic for a in rest) else tuple(a.text for a in rest)
     try:
         return inv.run_script(content, new_shell=False)
     finally:
@@ -296,9 +294,16 @@ def _shell_text(inv: Invocation, value: Arg, positional: tuple[str, ...] | None 
 
 
 _WRAPPERS: dict[str, Wrapper] = {
-    "nohup": Wrapper(), "setsid": Wrapper(), "unbuffer": Wrapper(), "catchsegv": Wrapper(),
-    "builtin": Wrapper(), "dbus-run-session": Wrapper(), "ssh-agent": Wrapper(),
-    "proxychains": Wrapper(("-f",)), "proxychains4": Wrapper(("-f",)), "torsocks": Wrapper(),
+    "nohup": Wrapper(),
+    "setsid": Wrapper(),
+    "unbuffer": Wrapper(),
+    "catchsegv": Wrapper(),
+    "builtin": Wrapper(),
+    "dbus-run-session": Wrapper(),
+    "ssh-agent": Wrapper(),
+    "proxychains": Wrapper(("-f",)),
+    "proxychains4": Wrapper(("-f",)),
+    "torsocks": Wrapper(),
     "time": Wrapper(("-f", "--format"), writes=("-o", "--output")),
     "nice": Wrapper(("-n", "--adjustment")),
     "ionice": Wrapper(("-c", "-n", "-p", "-P", "-u", "--class", "--classdata")),
@@ -308,24 +313,64 @@ _WRAPPERS: dict[str, Wrapper] = {
     "chrt": Wrapper(("-T", "-P", "-D"), positional=1),
     "taskset": Wrapper(positional=1),
     "caffeinate": Wrapper(("-w", "-t")),
-    "sudo": Wrapper(("-u", "-g", "-C", "-h", "-p", "-r", "-t", "-U", "-T", "--user",
-                     "--group", "--host", "--prompt", "--role", "--type", "--other-user",
-                     "--command-timeout", "--close-from"), chdir=("-D", "--chdir")),
+    "sudo": Wrapper(
+        (
+            "-u",
+            "-g",
+            "-C",
+            "-h",
+            "-p",
+            "-r",
+            "-t",
+            "-U",
+            "-T",
+            "--user",
+            "--group",
+            "--host",
+            "--prompt",
+            "--role",
+            "--type",
+            "--other-user",
+            "--command-timeout",
+            "--close-from",
+        ),
+        chdir=("-D", "--chdir"),
+    ),
     "doas": Wrapper(("-u",), reads=("-C",)),
-    "strace": Wrapper(("-e", "-p", "-s", "-u", "-E", "-a", "-b", "-I", "-O", "-P", "-S", "-X"),
-                      writes=("-o",)),
+    "strace": Wrapper(
+        ("-e", "-p", "-s", "-u", "-E", "-a", "-b", "-I", "-O", "-P", "-S", "-X"), writes=("-o",)
+    ),
     "ltrace": Wrapper(("-e", "-p", "-s", "-u", "-n", "-a"), writes=("-o",)),
     "chroot": Wrapper(("--userspec", "--groups"), positional=1),
-    "runuser": Wrapper(("-u", "-g", "-G", "--user", "--group", "-s", "--shell"),
-                       shell_string=("-c", "--command")),
-    "su": Wrapper(("-s", "--shell", "-g", "-G", "--group"), shell_string=("-c", "--command"),
-                  positional=1),
+    "runuser": Wrapper(
+        ("-u", "-g", "-G", "--user", "--group", "-s", "--shell"), shell_string=("-c", "--command")
+    ),
+    "su": Wrapper(
+        ("-s", "--shell", "-g", "-G", "--group"), shell_string=("-c", "--command"), positional=1
+    ),
     "xvfb-run": Wrapper(("-n", "-s", "-e", "-p", "-f")),
-    "systemd-run": Wrapper(("-p", "--property", "-u", "--unit", "-E", "--setenv", "--uid",
-                            "--gid", "--nice", "--slice", "-M", "-H", "--description"),
-                           chdir=("--working-directory",)),
-    "firejail": Wrapper(), "nsenter": Wrapper(("-t", "--target")),
-    "unshare": Wrapper(), "setpriv": Wrapper(("--reuid", "--regid", "--groups")),
+    "systemd-run": Wrapper(
+        (
+            "-p",
+            "--property",
+            "-u",
+            "--unit",
+            "-E",
+            "--setenv",
+            "--uid",
+            "--gid",
+            "--nice",
+            "--slice",
+            "-M",
+            "-H",
+            "--description",
+        ),
+        chdir=("--working-directory",),
+    ),
+    "firejail": Wrapper(),
+    "nsenter": Wrapper(("-t", "--target")),
+    "unshare": Wrapper(),
+    "setpriv": Wrapper(("--reuid", "--regid", "--groups")),
 }
 
 
@@ -347,8 +392,11 @@ def _multicall(inv: Invocation) -> Output:
 
 
 def _env(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, ("-u", "--unset", "-C", "--chdir", "-S", "--split-string",
-                                      "-P", "-a", "--argv0"), stop_at_operand=True)
+    parsed = options.parse(
+        inv.args,
+        ("-u", "--unset", "-C", "--chdir", "-S", "--split-string", "-P", "-a", "--argv0"),
+        stop_at_operand=True,
+    )
     state = inv.state.copy()
     for directory in parsed.values("-C", "--chdir"):
         state.cwd = _directory(inv, directory)
@@ -377,13 +425,39 @@ def _split_words(value: str) -> list[str]:
 
 
 _SUBCOMMAND_RUNNERS = {
-    "uv": ("run", "tool"), "poetry": ("run",), "pipenv": ("run",), "bundle": ("exec",),
-    "pixi": ("run", "exec"), "rye": ("run",), "hatch": ("run",), "pdm": ("run",),
-    "conda": ("run",), "mamba": ("run",), "micromamba": ("run",),
+    "uv": ("run", "tool"),
+    "poetry": ("run",),
+    "pipenv": ("run",),
+    "bundle": ("exec",),
+    "pixi": ("run", "exec"),
+    "rye": ("run",),
+    "hatch": ("run",),
+    "pdm": ("run",),
+    "conda": ("run",),
+    "mamba": ("run",),
+    "micromamba": ("run",),
 }
-_RUNNER_VALUES = ("--with", "--python", "-p", "--project", "--directory", "--group", "--extra",
-                  "-n", "--name", "--prefix", "-e", "--environment", "--package", "--from",
-                  "--index", "--index-url", "--extra-index-url", "-m", "--module")
+_RUNNER_VALUES = (
+    "--with",
+    "--python",
+    "-p",
+    "--project",
+    "--directory",
+    "--group",
+    "--extra",
+    "-n",
+    "--name",
+    "--prefix",
+    "-e",
+    "--environment",
+    "--package",
+    "--from",
+    "--index",
+    "--index-url",
+    "--extra-index-url",
+    "-m",
+    "--module",
+)
 
 
 def _runner(inv: Invocation) -> Output:
@@ -428,19 +502,20 @@ def _dotenv(inv: Invocation) -> Output:
 
 
 def _watch(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, ("-n", "--interval", "-q", "--equexit"),
-                           stop_at_operand=True)
+    parsed = options.parse(inv.args, ("-n", "--interval", "-q", "--equexit"), stop_at_operand=True)
     if not parsed.operands:
         return None
     if parsed.has("-x", "--exec"):
         return inv.run(parsed.operands)
-    return _shell_text(inv, Arg(" ".join(a.text for a in parsed.operands),
-                                any(a.dynamic for a in parsed.operands)))
+    return _shell_text(
+        inv, Arg(" ".join(a.text for a in parsed.operands), any(a.dynamic for a in parsed.operands))
+    )
 
 
 def _script(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, ("-c", "--command", "-t", "--timing", "-T", "-I", "-O",
-                                      "-B", "-E", "-m"))
+    parsed = options.parse(
+        inv.args, ("-c", "--command", "-t", "--timing", "-T", "-I", "-O", "-B", "-E", "-m")
+    )
     for command in parsed.values("-c", "--command"):
         _shell_text(inv, command)
     for log in parsed.operands:
@@ -449,8 +524,11 @@ def _script(inv: Invocation) -> Output:
 
 
 def _flock(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, ("-w", "--timeout", "-E", "--conflict-exit-code", "-c",
-                                      "--command"), stop_at_operand=True)
+    parsed = options.parse(
+        inv.args,
+        ("-w", "--timeout", "-E", "--conflict-exit-code", "-c", "--command"),
+        stop_at_operand=True,
+    )
     if parsed.operands:
         inv.read(parsed.operands[0])
     for command in parsed.values("-c", "--command"):
@@ -467,8 +545,7 @@ def _shell(inv: Invocation) -> Output:
     args = list(inv.args)
     command_mode = stdin_mode = False
     index = 0
-    while index < len(args) and args[index].text.startswith(("-", "+")) and not args[
-            index].dynamic:
+    while index < len(args) and args[index].text.startswith(("-", "+")) and not args[index].dynamic:
         word = args[index].text
         index += 1
         if word == "--" or word == "-":
@@ -476,8 +553,9 @@ def _shell(inv: Invocation) -> Output:
         if word in ("--rcfile", "--init-file") and index < len(args):
             inv.read(args[index])
             index += 1
-        elif word in _SHELL_VALUES or (word.startswith("-") and word[-1:] in "oO" and
-                                       not word.startswith("--")):
+        elif word in _SHELL_VALUES or (
+            word.startswith("-") and word[-1:] in "oO" and not word.startswith("--")
+        ):
             index += 1
         elif not word.startswith("--"):
             command_mode |= "c" in word
@@ -514,22 +592,43 @@ def _stdin_script(inv: Invocation) -> Output:
 
 
 def _xargs(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, ("-a", "--arg-file", "-d", "--delimiter", "-E", "-I",
-                                      "-L", "-l", "-n", "--max-args", "-P", "--max-procs",
-                                      "-s", "--max-chars", "--process-slot-var"),
-                           stop_at_operand=True)
+    parsed = options.parse(
+        inv.args,
+        (
+            "-a",
+            "--arg-file",
+            "-d",
+            "--delimiter",
+            "-E",
+            "-I",
+            "-L",
+            "-l",
+            "-n",
+            "--max-args",
+            "-P",
+            "--max-procs",
+            "-s",
+            "--max-chars",
+            "--process-slot-var",
+        ),
+        stop_at_operand=True,
+    )
     items = _xargs_items(inv, parsed)
     command = parsed.operands or [Arg("echo")]
     replace = [v.text for v in parsed.values("-I")] + [
-        name[2:] or "{}" for name, _ in parsed.options if name == "-i"]
+        name[2:] or "{}" for name, _ in parsed.options if name == "-i"
+    ]
     if items is None:
         dynamic = Arg("*", dynamic=True)
-        argv = [_replace(a, replace[0], dynamic) for a in command] if replace else [
-            *command, dynamic]
+        argv = (
+            [_replace(a, replace[0], dynamic) for a in command] if replace else [*command, dynamic]
+        )
         return inv.run(argv, stdin="", piped=False)
     if replace:
-        outputs = [inv.run([_replace(a, replace[0], Arg(item)) for a in command], stdin="",
-                           piped=False) for item in items[:MAX_FIELDS]]
+        outputs = [
+            inv.run([_replace(a, replace[0], Arg(item)) for a in command], stdin="", piped=False)
+            for item in items[:MAX_FIELDS]
+        ]
         return None if any(o is None for o in outputs) else "".join(o or "" for o in outputs)
     return inv.run([*command, *(Arg(item) for item in items)], stdin="", piped=False)
 
@@ -557,20 +656,61 @@ def _xargs_items(inv: Invocation, parsed: options.Parsed) -> list[str] | None:
 def _replace(arg: Arg, marker: str, item: Arg) -> Arg:
     if marker not in arg.text:
         return arg
-    return Arg(arg.text.replace(marker, item.text if not item.dynamic else "*"),
-               arg.dynamic or item.dynamic)
+    return Arg(
+        arg.text.replace(marker, item.text if not item.dynamic else "*"),
+        arg.dynamic or item.dynamic,
+    )
 
 
 # ----------------------------------------------------------------------------- find
 
-_FIND_PATTERNS = {"-name": "name", "-iname": "iname", "-path": "path", "-ipath": "ipath",
-                  "-wholename": "path", "-iwholename": "ipath", "-regex": "regex",
-                  "-iregex": "iregex", "-lname": "name", "-ilname": "iname"}
-_FIND_VALUES = frozenset({"-type", "-xtype", "-maxdepth", "-mindepth", "-size", "-mtime",
-                          "-atime", "-ctime", "-mmin", "-amin", "-cmin", "-perm", "-user",
-                          "-group", "-uid", "-gid", "-links", "-inum", "-newer", "-anewer",
-                          "-cnewer", "-samefile", "-fstype", "-printf", "-regextype",
-                          "-used", "-context", "-newermt", "-newerct", "-newerat", "-files0-from"})
+_FIND_PATTERNS = {
+    "-name": "name",
+    "-iname": "iname",
+    "-path": "path",
+    "-ipath": "ipath",
+    "-wholename": "path",
+    "-iwholename": "ipath",
+    "-regex": "regex",
+    "-iregex": "iregex",
+    "-lname": "name",
+    "-ilname": "iname",
+}
+_FIND_VALUES = frozenset(
+    {
+        "-type",
+        "-xtype",
+        "-maxdepth",
+        "-mindepth",
+        "-size",
+        "-mtime",
+        "-atime",
+        "-ctime",
+        "-mmin",
+        "-amin",
+        "-cmin",
+        "-perm",
+        "-user",
+        "-group",
+        "-uid",
+        "-gid",
+        "-links",
+        "-inum",
+        "-newer",
+        "-anewer",
+        "-cnewer",
+        "-samefile",
+        "-fstype",
+        "-printf",
+        "-regextype",
+        "-used",
+        "-context",
+        "-newermt",
+        "-newerct",
+        "-newerat",
+        "-files0-from",
+    }
+)
 _FIND_WRITES = frozenset({"-fprint", "-fprint0", "-fprintf", "-fls"})
 _FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
 _FIND_LOGIC = frozenset({"-o", "-or", "-not", "!", "-prune", ","})
@@ -678,7 +818,7 @@ def _walk(root: str, shown_root: str, plan: _FindPlan) -> tuple[list[str], bool]
             return matches, True
         if depth < plan.mindepth:
             continue
-        shown = shown_root.rstrip("/") + path[len(root.rstrip("/")):] if depth else shown_root
+        shown = shown_root.rstrip("/") + path[len(root.rstrip("/")) :] if depth else shown_root
         if plan.complex or _find_matches(plan, path, shown, is_dir):
             matches.append(path)
     return matches, False
@@ -748,8 +888,9 @@ def _find_exec(inv: Invocation, command: list[Arg], batch: bool, targets: list[s
         inv.run(argv, stdin="", piped=False)
         return
     for target in targets[:MAX_FIELDS]:
-        inv.run([Arg(a.text.replace("{}", target), a.dynamic) for a in command], stdin="",
-                piped=False)
+        inv.run(
+            [Arg(a.text.replace("{}", target), a.dynamic) for a in command], stdin="", piped=False
+        )
 
 
 # ----------------------------------------------------------------------------- misc
@@ -768,22 +909,124 @@ def _unknown(inv: Invocation) -> Output:
     return unknown_command(inv)
 
 
-_NO_FILES = ("true", "false", ":", "sleep", "kill", "exit", "return", "wait", "jobs", "disown",
-             "bg", "fg", "seq", "yes", "whoami", "id", "uname", "hostname", "uptime", "expr",
-             "shopt", "type", "which", "hash", "ulimit", "umask", "clear", "tput", "nproc",
-             "free", "pgrep", "pkill", "killall", "sync", "let", "getopts", "test", "[", "[[",
-             "tty", "groups", "arch", "logname", "users", "who", "w", "last",
-             "lscpu", "lsblk", "df", "mount", "ip", "ifconfig", "sw_vers", "getconf",
-             "locale", "stty", "reset", "bind", "complete", "compgen", "help", "enable",
-             "times", "suspend", "logout", "dirs", "caller", "false", "cal",
-             "factor", "numfmt", "sleep", "usleep", "nvidia-smi", "top", "htop", "vmstat",
-             "iostat", "lsof", "netstat", "ss", "systemctl-status", "jobs", "exit")
+_NO_FILES = (
+    "true",
+    "false",
+    ":",
+    "sleep",
+    "kill",
+    "exit",
+    "return",
+    "wait",
+    "jobs",
+    "disown",
+    "bg",
+    "fg",
+    "seq",
+    "yes",
+    "whoami",
+    "id",
+    "uname",
+    "hostname",
+    "uptime",
+    "expr",
+    "shopt",
+    "type",
+    "which",
+    "hash",
+    "ulimit",
+    "umask",
+    "clear",
+    "tput",
+    "nproc",
+    "free",
+    "pgrep",
+    "pkill",
+    "killall",
+    "sync",
+    "let",
+    "getopts",
+    "test",
+    "[",
+    "[[",
+    "tty",
+    "groups",
+    "arch",
+    "logname",
+    "users",
+    "who",
+    "w",
+    "last",
+    "lscpu",
+    "lsblk",
+    "df",
+    "mount",
+    "ip",
+    "ifconfig",
+    "sw_vers",
+    "getconf",
+    "locale",
+    "stty",
+    "reset",
+    "bind",
+    "complete",
+    "compgen",
+    "help",
+    "enable",
+    "times",
+    "suspend",
+    "logout",
+    "dirs",
+    "caller",
+    "false",
+    "cal",
+    "factor",
+    "numfmt",
+    "sleep",
+    "usleep",
+    "nvidia-smi",
+    "top",
+    "htop",
+    "vmstat",
+    "iostat",
+    "lsof",
+    "netstat",
+    "ss",
+    "systemctl-status",
+    "jobs",
+    "exit",
+)
 
 
 # Of those, the ones that print nothing a later command could take as a file name.
-_SILENT = ("true", "false", ":", "sleep", "kill", "exit", "return", "wait", "disown", "bg",
-           "fg", "shopt", "ulimit", "clear", "sync", "let", "getopts", "test", "[", "[[",
-           "suspend", "logout", "bind", "complete", "enable", "usleep")
+_SILENT = (
+    "true",
+    "false",
+    ":",
+    "sleep",
+    "kill",
+    "exit",
+    "return",
+    "wait",
+    "disown",
+    "bg",
+    "fg",
+    "shopt",
+    "ulimit",
+    "clear",
+    "sync",
+    "let",
+    "getopts",
+    "test",
+    "[",
+    "[[",
+    "suspend",
+    "logout",
+    "bind",
+    "complete",
+    "enable",
+    "usleep",
+)
 
 
 def _unknown_output(inv: Invocation) -> Output:
@@ -794,19 +1037,65 @@ def handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {name: _unknown_output for name in _NO_FILES}
     table.update({name: _constant("") for name in _SILENT})
     table.update(_WRAPPERS)
-    table.update({
-        "echo": _echo, "printf": _printf, "basename": _basename, "dirname": _dirname,
-        "pwd": _pwd, "cd": _cd, "pushd": _pushd, "popd": _popd, "read": _read,
-        "set": _set, "shift": _shift, "declare": _declare, "typeset": _declare,
-        "export": _declare, "readonly": _declare, "local": _declare,
-        "printenv": _printenv, "alias": _alias, "unalias": _unalias, "source": _source,
-        ".": _source, "eval": _eval, "trap": _trap, "command": _command, "exec": _exec,
-        "busybox": _multicall, "toybox": _multicall, "env": _env, "watch": _watch,
-        "script": _script, "flock": _flock, "xargs": _xargs, "gxargs": _xargs, "find": _find,
-        "gfind": _find, "ps": _ps, "direnv": _direnv, "dotenv": _dotenv,
-        "dotenvx": _dotenv,
-        **{name: _runner for name in _SUBCOMMAND_RUNNERS},
-        **{name: _shell for name in ("bash", "sh", "zsh", "dash", "ksh", "mksh", "ash",
-                                     "fish", "rbash", "yash", "tcsh", "csh")},
-    })
+    table.update(
+        {
+            "echo": _echo,
+            "printf": _printf,
+            "basename": _basename,
+            "dirname": _dirname,
+            "pwd": _pwd,
+            "cd": _cd,
+            "pushd": _pushd,
+            "popd": _popd,
+            "read": _read,
+            "set": _set,
+            "shift": _shift,
+            "declare": _declare,
+            "typeset": _declare,
+            "export": _declare,
+            "readonly": _declare,
+            "local": _declare,
+            "printenv": _printenv,
+            "alias": _alias,
+            "unalias": _unalias,
+            "source": _source,
+            ".": _source,
+            "eval": _eval,
+            "trap": _trap,
+            "command": _command,
+            "exec": _exec,
+            "busybox": _multicall,
+            "toybox": _multicall,
+            "env": _env,
+            "watch": _watch,
+            "script": _script,
+            "flock": _flock,
+            "xargs": _xargs,
+            "gxargs": _xargs,
+            "find": _find,
+            "gfind": _find,
+            "ps": _ps,
+            "direnv": _direnv,
+            "dotenv": _dotenv,
+            "dotenvx": _dotenv,
+            **{name: _runner for name in _SUBCOMMAND_RUNNERS},
+            **{
+                name: _shell
+                for name in (
+                    "bash",
+                    "sh",
+                    "zsh",
+                    "dash",
+                    "ksh",
+                    "mksh",
+                    "ash",
+                    "fish",
+                    "rbash",
+                    "yash",
+                    "tcsh",
+                    "csh",
+                )
+            },
+        }
+    )
     return table

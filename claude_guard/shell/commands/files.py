@@ -85,13 +85,19 @@ _READERS: dict[str, FileCommand] = {
     "cat": FileCommand(passthrough=True),
     "tac": FileCommand(passthrough=True),
     "head": FileCommand(_f("-n", "-c", "--lines", "--bytes"), passthrough=True),
-    "tail": FileCommand(_f("-n", "-c", "--lines", "--bytes", "--pid", "-s", "--sleep-interval"),
-                        passthrough=True),
-    "less": FileCommand(_f("-b", "-h", "-j", "-p", "-P", "-t", "-T", "-x", "-y", "-z", "-#"),
-                        writes=_f("-o", "-O", "--log-file")),
-    "more": FileCommand(_f("-n")), "most": FileCommand(), "pg": FileCommand(),
-    "bat": FileCommand(_f("-l", "--language", "-r", "--line-range", "--style", "--theme", "-H"),
-                       passthrough=True),
+    "tail": FileCommand(
+        _f("-n", "-c", "--lines", "--bytes", "--pid", "-s", "--sleep-interval"), passthrough=True
+    ),
+    "less": FileCommand(
+        _f("-b", "-h", "-j", "-p", "-P", "-t", "-T", "-x", "-y", "-z", "-#"),
+        writes=_f("-o", "-O", "--log-file"),
+    ),
+    "more": FileCommand(_f("-n")),
+    "most": FileCommand(),
+    "pg": FileCommand(),
+    "bat": FileCommand(
+        _f("-l", "--language", "-r", "--line-range", "--style", "--theme", "-H"), passthrough=True
+    ),
     "batcat": FileCommand(_f("-l", "--language", "-r", "--line-range", "--style", "-H")),
     "nl": FileCommand(_f("-b", "-d", "-f", "-h", "-i", "-l", "-n", "-s", "-v", "-w")),
     "strings": FileCommand(_f("-n", "-t", "-e", "--bytes", "--radix", "--encoding")),
@@ -99,84 +105,154 @@ _READERS: dict[str, FileCommand] = {
     "xxd": FileCommand(_f("-s", "-l", "-c", "-g", "-o", "-n"), last_writes=True),
     "hexdump": FileCommand(_f("-s", "-n", "-e"), reads=_f("-f")),
     "hd": FileCommand(_f("-s", "-n", "-e"), reads=_f("-f")),
-    "base64": FileCommand(_f("-w", "--wrap")), "base32": FileCommand(_f("-w", "--wrap")),
+    "base64": FileCommand(_f("-w", "--wrap")),
+    "base32": FileCommand(_f("-w", "--wrap")),
     "basenc": FileCommand(_f("-w", "--wrap")),
     "cut": FileCommand(_f("-d", "-f", "-c", "-b", "--delimiter", "--fields", "--output-delimiter")),
-    "sort": FileCommand(_f("-k", "-t", "-S", "-T", "--key", "--field-separator",
-                           "--buffer-size", "--parallel"), reads=_f("--files0-from"),
-                        writes=_f("-o", "--output"), passthrough=True),
+    "sort": FileCommand(
+        _f("-k", "-t", "-S", "-T", "--key", "--field-separator", "--buffer-size", "--parallel"),
+        reads=_f("--files0-from"),
+        writes=_f("-o", "--output"),
+        passthrough=True,
+    ),
     "uniq": FileCommand(_f("-f", "-s", "-w"), last_writes=True, passthrough=True),
     "wc": FileCommand(reads=_f("--files0-from")),
-    "diff": FileCommand(_f("-U", "-C", "-x", "-I", "-L", "--label", "-W", "--width",
-                           "--exclude", "-F"), reads=_f("-X", "--exclude-from"),
-                        recursive=_f("-r", "--recursive")),
-    "diff3": FileCommand(_f("-L", "--label")), "sdiff": FileCommand(writes=_f("-o")),
+    "diff": FileCommand(
+        _f("-U", "-C", "-x", "-I", "-L", "--label", "-W", "--width", "--exclude", "-F"),
+        reads=_f("-X", "--exclude-from"),
+        recursive=_f("-r", "--recursive"),
+    ),
+    "diff3": FileCommand(_f("-L", "--label")),
+    "sdiff": FileCommand(writes=_f("-o")),
     "cmp": FileCommand(_f("-i", "-n", "--bytes", "--ignore-initial")),
     "comm": FileCommand(_f("--output-delimiter")),
     "paste": FileCommand(_f("-d", "--delimiters")),
     "join": FileCommand(_f("-t", "-1", "-2", "-j", "-o", "-a", "-v", "-e")),
-    "fold": FileCommand(_f("-w", "--width")), "fmt": FileCommand(_f("-w", "-p", "-g")),
-    "pr": FileCommand(_f("-w", "-l", "-h", "-o")), "expand": FileCommand(_f("-t")),
+    "fold": FileCommand(_f("-w", "--width")),
+    "fmt": FileCommand(_f("-w", "-p", "-g")),
+    "pr": FileCommand(_f("-w", "-l", "-h", "-o")),
+    "expand": FileCommand(_f("-t")),
     "unexpand": FileCommand(_f("-t")),
     "column": FileCommand(_f("-s", "-c", "-o", "-N", "-W", "-H", "-R")),
-    "rev": FileCommand(), "shuf": FileCommand(_f("-n", "--random-source"),
-                                              writes=_f("-o", "--output")),
+    "rev": FileCommand(),
+    "shuf": FileCommand(_f("-n", "--random-source"), writes=_f("-o", "--output")),
     "iconv": FileCommand(_f("-f", "-t", "--from-code", "--to-code"), writes=_f("-o", "--output")),
-    "file": FileCommand(_f("-F", "-P", "-e"), reads=_f("-m", "-f", "--magic-file",
-                                                         "--files-from")),
+    "file": FileCommand(_f("-F", "-P", "-e"), reads=_f("-m", "-f", "--magic-file", "--files-from")),
     "stat": FileCommand(_f("-c", "--format", "--printf")),
-    "md5sum": FileCommand(), "sha1sum": FileCommand(), "sha224sum": FileCommand(),
-    "sha256sum": FileCommand(), "sha384sum": FileCommand(), "sha512sum": FileCommand(),
-    "b2sum": FileCommand(), "cksum": FileCommand(), "sum": FileCommand(),
+    "md5sum": FileCommand(),
+    "sha1sum": FileCommand(),
+    "sha224sum": FileCommand(),
+    "sha256sum": FileCommand(),
+    "sha384sum": FileCommand(),
+    "sha512sum": FileCommand(),
+    "b2sum": FileCommand(),
+    "cksum": FileCommand(),
+    "sum": FileCommand(),
     "shasum": FileCommand(_f("-a", "--algorithm")),
-    "ls": FileCommand(_f("-I", "--ignore", "-w", "-T", "--hide", "--format", "--sort",
-                         "--time-style", "--color")),
-    "dir": FileCommand(), "vdir": FileCommand(),
+    "ls": FileCommand(
+        _f("-I", "--ignore", "-w", "-T", "--hide", "--format", "--sort", "--time-style", "--color")
+    ),
+    "dir": FileCommand(),
+    "vdir": FileCommand(),
     "tree": FileCommand(_f("-L", "-P", "-I", "--filelimit", "--charset"), writes=_f("-o")),
     "du": FileCommand(_f("-d", "--max-depth", "-B", "--exclude", "-t"), reads=_f("-X")),
-    "realpath": FileCommand(operands="none"), "readlink": FileCommand(operands="none"),
-    "zcat": FileCommand(), "bzcat": FileCommand(), "xzcat": FileCommand(),
-    "zstdcat": FileCommand(), "lzcat": FileCommand(), "zless": FileCommand(),
-    "zmore": FileCommand(), "gzcat": FileCommand(),
+    "realpath": FileCommand(operands="none"),
+    "readlink": FileCommand(operands="none"),
+    "zcat": FileCommand(),
+    "bzcat": FileCommand(),
+    "xzcat": FileCommand(),
+    "zstdcat": FileCommand(),
+    "lzcat": FileCommand(),
+    "zless": FileCommand(),
+    "zmore": FileCommand(),
+    "gzcat": FileCommand(),
     "zgrep": FileCommand(_f("-e", "-m", "-A", "-B", "-C"), skip=1),
-    "zdiff": FileCommand(), "zcmp": FileCommand(),
-    "look": FileCommand(skip=1), "csplit": FileCommand(_f("-f", "-b", "-n"), skip=0),
-    "split": FileCommand(_f("-l", "-b", "-n", "-a", "-C", "--additional-suffix"),
-                         last_writes=True),
+    "zdiff": FileCommand(),
+    "zcmp": FileCommand(),
+    "look": FileCommand(skip=1),
+    "csplit": FileCommand(_f("-f", "-b", "-n"), skip=0),
+    "split": FileCommand(_f("-l", "-b", "-n", "-a", "-C", "--additional-suffix"), last_writes=True),
     "pdftotext": FileCommand(_f("-f", "-l"), last_writes=True),
     "xmllint": FileCommand(_f("--xpath"), writes=_f("--output")),
-    "yq": FileCommand(skip=1), "ssh-add": FileCommand(_f("-t", "-E", "-S")),
+    "yq": FileCommand(skip=1),
+    "ssh-add": FileCommand(_f("-t", "-E", "-S")),
     "wc-l": FileCommand(),
 }
 
-_EDITORS = {name: FileCommand(_f("-c", "--cmd", "-u", "-U", "-i", "-S", "-s", "-w", "-W", "-T"),
-                              operands="readwrite")
-            for name in ("vim", "vi", "nvim", "view", "nano", "emacs", "ed", "ex", "pico",
-                         "micro", "joe", "code", "subl", "gedit", "kate", "hx", "kak")}
+_EDITORS = {
+    name: FileCommand(
+        _f("-c", "--cmd", "-u", "-U", "-i", "-S", "-s", "-w", "-W", "-T"), operands="readwrite"
+    )
+    for name in (
+        "vim",
+        "vi",
+        "nvim",
+        "view",
+        "nano",
+        "emacs",
+        "ed",
+        "ex",
+        "pico",
+        "micro",
+        "joe",
+        "code",
+        "subl",
+        "gedit",
+        "kate",
+        "hx",
+        "kak",
+    )
+}
 
 _WRITERS: dict[str, FileCommand] = {
-    "rm": FileCommand(operands="write"), "rmdir": FileCommand(operands="write"),
+    "rm": FileCommand(operands="write"),
+    "rmdir": FileCommand(operands="write"),
     "unlink": FileCommand(operands="write"),
     "shred": FileCommand(_f("-n", "-s", "--iterations", "--size"), operands="write"),
-    "touch": FileCommand(_f("-d", "-t", "--date"), reads=_f("-r", "--reference"),
-                         operands="write"),
-    "truncate": FileCommand(_f("-s", "--size"), reads=_f("-r", "--reference"),
-                            operands="write"),
+    "touch": FileCommand(_f("-d", "-t", "--date"), reads=_f("-r", "--reference"), operands="write"),
+    "truncate": FileCommand(_f("-s", "--size"), reads=_f("-r", "--reference"), operands="write"),
     "mkdir": FileCommand(_f("-m", "--mode", "-Z", "--context"), operands="write"),
     "mkfifo": FileCommand(_f("-m"), operands="write"),
     "tee": FileCommand(_f("--output-error"), operands="write", passthrough=False),
     "gzip": FileCommand(_f("-S", "--suffix"), operands="readwrite"),
     "gunzip": FileCommand(_f("-S", "--suffix"), operands="readwrite"),
-    "bzip2": FileCommand(operands="readwrite"), "bunzip2": FileCommand(operands="readwrite"),
+    "bzip2": FileCommand(operands="readwrite"),
+    "bunzip2": FileCommand(operands="readwrite"),
     "xz": FileCommand(_f("-T", "--threads"), operands="readwrite"),
-    "unxz": FileCommand(operands="readwrite"), "lz4": FileCommand(operands="readwrite"),
+    "unxz": FileCommand(operands="readwrite"),
+    "lz4": FileCommand(operands="readwrite"),
     "zstd": FileCommand(_f("-T"), writes=_f("-o"), operands="readwrite"),
-    "unzstd": FileCommand(operands="readwrite"), "compress": FileCommand(operands="readwrite"),
-    "patch": FileCommand(_f("-p", "-F", "-B", "-V", "-z", "-D"), reads=_f("-i", "--input"),
-                         writes=_f("-o", "--output", "-r"), operands="readwrite"),
-    "ssh-keygen": FileCommand(_f("-t", "-b", "-C", "-N", "-P", "-E", "-I", "-n", "-V", "-O",
-                                 "-a", "-m", "-Z", "-z", "-Y", "-D"),
-                              reads=_f("-f", "-s"), writes=_f("-f", "-R"), operands="read"),
+    "unzstd": FileCommand(operands="readwrite"),
+    "compress": FileCommand(operands="readwrite"),
+    "patch": FileCommand(
+        _f("-p", "-F", "-B", "-V", "-z", "-D"),
+        reads=_f("-i", "--input"),
+        writes=_f("-o", "--output", "-r"),
+        operands="readwrite",
+    ),
+    "ssh-keygen": FileCommand(
+        _f(
+            "-t",
+            "-b",
+            "-C",
+            "-N",
+            "-P",
+            "-E",
+            "-I",
+            "-n",
+            "-V",
+            "-O",
+            "-a",
+            "-m",
+            "-Z",
+            "-z",
+            "-Y",
+            "-D",
+        ),
+        reads=_f("-f", "-s"),
+        writes=_f("-f", "-R"),
+        operands="read",
+    ),
     "mktemp": FileCommand(_f("-p", "-t", "--tmpdir", "--suffix"), operands="none"),
 }
 
@@ -199,9 +275,26 @@ def _modes(inv: Invocation) -> Output:
 
 
 def _copy_like(inv: Invocation, move: bool) -> Output:
-    parsed = options.parse(inv.args, ("-t", "--target-directory", "-S", "--suffix", "-m",
-                                      "--mode", "-o", "--owner", "-g", "--group", "--backup",
-                                      "--reflink", "--sparse", "--preserve", "-Z"))
+    parsed = options.parse(
+        inv.args,
+        (
+            "-t",
+            "--target-directory",
+            "-S",
+            "--suffix",
+            "-m",
+            "--mode",
+            "-o",
+            "--owner",
+            "-g",
+            "--group",
+            "--backup",
+            "--reflink",
+            "--sparse",
+            "--preserve",
+            "-Z",
+        ),
+    )
     targets = parsed.values("-t", "--target-directory")
     sources = parsed.operands if targets else parsed.operands[:-1]
     destination = targets[0] if targets else (parsed.operands[-1] if parsed.operands else None)
@@ -246,8 +339,9 @@ def _ln(inv: Invocation) -> Output:
     parsed = options.parse(inv.args, ("-t", "--target-directory", "-S", "--suffix"))
     targets = parsed.values("-t", "--target-directory")
     sources = parsed.operands if targets else parsed.operands[:-1]
-    link_at = targets[0] if targets else (parsed.operands[-1] if len(parsed.operands) > 1
-                                          else Arg("."))
+    link_at = (
+        targets[0] if targets else (parsed.operands[-1] if len(parsed.operands) > 1 else Arg("."))
+    )
     link = inv.write(link_at)
     if link is None:
         return None
@@ -278,8 +372,7 @@ def _dd(inv: Invocation) -> Output:
 def _sed(inv: Invocation) -> Output:
     from claude_guard.shell.commands.code import sed_script
 
-    parsed = options.parse(inv.args, ("-e", "--expression", "-l", "--line-length", "-f",
-                                      "--file"))
+    parsed = options.parse(inv.args, ("-e", "--expression", "-l", "--line-length", "-f", "--file"))
     scripts = [v.text for v in parsed.values("-e", "--expression")]
     script_files = _sed_script_files(inv.args)
     for script_file in script_files:
@@ -291,9 +384,13 @@ def _sed(inv: Invocation) -> Output:
         scripts, files = [files[0].text], files[1:]
     for script in scripts:
         sed_script(inv, script)
-    in_place = any(a.text.startswith("-i") or a.text.startswith("--in-place") or
-                   (a.text.startswith("-") and not a.text.startswith("--") and "i" in a.text)
-                   for a in inv.args if not a.dynamic)
+    in_place = any(
+        a.text.startswith("-i")
+        or a.text.startswith("--in-place")
+        or (a.text.startswith("-") and not a.text.startswith("--") and "i" in a.text)
+        for a in inv.args
+        if not a.dynamic
+    )
     for operand in files:
         inv.read(operand)
         if in_place:
@@ -315,10 +412,33 @@ def _tar(inv: Invocation) -> Output:
     args = list(inv.args)
     if args and not args[0].text.startswith("-") and not args[0].dynamic:
         args[0] = Arg("-" + args[0].text)  # `tar czf x.tgz dir`: old-style bundled letters
-    parsed = options.parse(args, ("-f", "--file", "-C", "--directory", "-T", "--files-from",
-                                  "-X", "--exclude-from", "--exclude", "-b", "-H", "--format",
-                                  "-I", "--use-compress-program", "--transform", "-N",
-                                  "--owner", "--group", "--mode", "-V", "-L", "-K"))
+    parsed = options.parse(
+        args,
+        (
+            "-f",
+            "--file",
+            "-C",
+            "--directory",
+            "-T",
+            "--files-from",
+            "-X",
+            "--exclude-from",
+            "--exclude",
+            "-b",
+            "-H",
+            "--format",
+            "-I",
+            "--use-compress-program",
+            "--transform",
+            "-N",
+            "--owner",
+            "--group",
+            "--mode",
+            "-V",
+            "-L",
+            "-K",
+        ),
+    )
     create = parsed.has("-c", "--create", "-r", "--append", "-u", "--update")
     archives = parsed.values("-f", "--file")
     for archive in archives:
@@ -353,8 +473,11 @@ def _tar_members(inv: Invocation, args: list[Arg]) -> None:
                 inv.state.cwd = inv.resolve(arg.text.split("=", 1)[1])
                 continue
             if value_next or arg.text.startswith("-"):
-                value_next = arg.text.startswith("-") and arg.text[-1:] in "fTXbHINVLK" and (
-                    "=" not in arg.text)
+                value_next = (
+                    arg.text.startswith("-")
+                    and arg.text[-1:] in "fTXbHINVLK"
+                    and ("=" not in arg.text)
+                )
                 continue
             _read_maybe_tree(inv, arg)
     finally:
@@ -369,8 +492,10 @@ def _read_maybe_tree(inv: Invocation, arg: Arg) -> None:
 
 
 def _zip(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, ("-x", "-i", "-b", "-n", "-t", "-tt", "-P", "--password",
-                                      "-O", "--out", "-Z", "-s"))
+    parsed = options.parse(
+        inv.args,
+        ("-x", "-i", "-b", "-n", "-t", "-tt", "-P", "--password", "-O", "--out", "-Z", "-s"),
+    )
     if not parsed.operands:
         return None
     inv.write(parsed.operands[0])
@@ -489,32 +614,94 @@ def _tr_set(spec: str) -> str:
     return "".join(out)
 
 
-_GREP_VALUES = ("-A", "-B", "-C", "-m", "-d", "-D", "--max-count", "--include", "--exclude",
-                "--exclude-dir", "--color", "--colour", "--label", "--binary-files",
-                "--context", "--after-context", "--before-context", "--devices",
-                "--directories", "-NUM", "--group-separator")
-_RG_VALUES = ("-g", "--glob", "--iglob", "-t", "--type", "-T", "--type-not", "-A", "-B", "-C",
-              "-m", "--max-count", "-M", "--max-columns", "-j", "--threads", "--type-add",
-              "--sort", "--sortr", "-E", "--encoding", "-r", "--replace", "--max-depth",
-              "-d", "--max-filesize", "--color", "--colors", "--context-separator",
-              "--path-separator", "--field-match-separator", "-u")
+_GREP_VALUES = (
+    "-A",
+    "-B",
+    "-C",
+    "-m",
+    "-d",
+    "-D",
+    "--max-count",
+    "--include",
+    "--exclude",
+    "--exclude-dir",
+    "--color",
+    "--colour",
+    "--label",
+    "--binary-files",
+    "--context",
+    "--after-context",
+    "--before-context",
+    "--devices",
+    "--directories",
+    "-NUM",
+    "--group-separator",
+)
+_RG_VALUES = (
+    "-g",
+    "--glob",
+    "--iglob",
+    "-t",
+    "--type",
+    "-T",
+    "--type-not",
+    "-A",
+    "-B",
+    "-C",
+    "-m",
+    "--max-count",
+    "-M",
+    "--max-columns",
+    "-j",
+    "--threads",
+    "--type-add",
+    "--sort",
+    "--sortr",
+    "-E",
+    "--encoding",
+    "-r",
+    "--replace",
+    "--max-depth",
+    "-d",
+    "--max-filesize",
+    "--color",
+    "--colors",
+    "--context-separator",
+    "--path-separator",
+    "--field-match-separator",
+    "-u",
+)
 
 
 def _grep(inv: Invocation) -> Output:
     """grep family: the pattern is the first operand unless -e/-f gives it; -r walks."""
     searcher = inv.name in ("rg", "ag", "ack", "ack-grep", "pt", "sift", "ugrep", "ug")
-    parsed = options.parse(inv.args, (*(_RG_VALUES if searcher else _GREP_VALUES), "-e",
-                                      "--regexp", "-f", "--file", "--pre", "--ignore-file"))
+    parsed = options.parse(
+        inv.args,
+        (
+            *(_RG_VALUES if searcher else _GREP_VALUES),
+            "-e",
+            "--regexp",
+            "-f",
+            "--file",
+            "--pre",
+            "--ignore-file",
+        ),
+    )
     for pattern_file in parsed.values("-f", "--file", "--ignore-file"):
         inv.read(pattern_file)
     if parsed.values("--pre"):
         inv.blind("a preprocessor command runs on every file")
-    operands = parsed.operands if parsed.values("-e", "--regexp", "-f", "--file") else (
-        parsed.operands[1:])
+    operands = (
+        parsed.operands
+        if parsed.values("-e", "--regexp", "-f", "--file")
+        else (parsed.operands[1:])
+    )
     recursive = searcher or parsed.has("-r", "-R", "--recursive", "--dereference-recursive")
     recursive |= any(v.text == "recurse" for v in parsed.values("-d", "--directories"))
-    includes = [v.text for v in parsed.values("--include", "-g", "--glob", "--iglob")
-                if not v.dynamic]
+    includes = [
+        v.text for v in parsed.values("--include", "-g", "--glob", "--iglob") if not v.dynamic
+    ]
     if recursive and not operands:
         operands = [Arg(".")]
     for operand in operands:
@@ -548,16 +735,57 @@ def handlers() -> dict[str, Handler]:
     table.update(_READERS)
     table.update(_EDITORS)
     table.update(_WRITERS)
-    table.update({
-        "tee": _tee, "chmod": _modes, "chown": _modes, "chgrp": _modes, "chattr": _modes,
-        "setfacl": _modes, "cp": _cp, "install": _cp, "mv": _mv, "ln": _ln, "dd": _dd,
-        "sed": _sed, "gsed": _sed, "tar": _tar, "gtar": _tar, "bsdtar": _tar, "zip": _zip,
-        "unzip": _unzip, "7z": _seven_zip, "7za": _seven_zip, "7zz": _seven_zip,
-        "base64": _base64, "xxd": _xxd, "rev": _rev, "tr": _tr,
-        **{name: _grep for name in ("grep", "egrep", "fgrep", "rgrep", "rg", "ag", "ack",
-                                    "ack-grep", "pt", "sift", "ugrep", "ug", "zgrep", "bzgrep",
-                                    "xzgrep", "pcregrep", "pcre2grep")},
-    })
+    table.update(
+        {
+            "tee": _tee,
+            "chmod": _modes,
+            "chown": _modes,
+            "chgrp": _modes,
+            "chattr": _modes,
+            "setfacl": _modes,
+            "cp": _cp,
+            "install": _cp,
+            "mv": _mv,
+            "ln": _ln,
+            "dd": _dd,
+            "sed": _sed,
+            "gsed": _sed,
+            "tar": _tar,
+            "gtar": _tar,
+            "bsdtar": _tar,
+            "zip": _zip,
+            "unzip": _unzip,
+            "7z": _seven_zip,
+            "7za": _seven_zip,
+            "7zz": _seven_zip,
+            "base64": _base64,
+            "xxd": _xxd,
+            "rev": _rev,
+            "tr": _tr,
+            **{
+                name: _grep
+                for name in (
+                    "grep",
+                    "egrep",
+                    "fgrep",
+                    "rgrep",
+                    "rg",
+                    "ag",
+                    "ack",
+                    "ack-grep",
+                    "pt",
+                    "sift",
+                    "ugrep",
+                    "ug",
+                    "zgrep",
+                    "bzgrep",
+                    "xzgrep",
+                    "pcregrep",
+                    "pcre2grep",
+                )
+            },
+        }
+    )
     return table
 
 

@@ -34,27 +34,112 @@ def send(inv: Invocation, kind: str, target: Arg | None) -> None:
 
 # ----------------------------------------------------------------------------- curl / wget
 
-_CURL_VALUES = ("-X", "--request", "-u", "--user", "-A", "--user-agent", "-e", "--referer",
-                "-x", "--proxy", "-m", "--max-time", "--connect-timeout", "-r", "--range",
-                "--retry", "-y", "-Y", "--resolve", "--interface", "-U", "--proxy-user",
-                "--oauth2-bearer", "-Q", "--quote", "--limit-rate", "--max-filesize", "-C",
-                "--continue-at", "--local-port", "--connect-to", "--retry-delay",
-                "--retry-max-time", "-w", "--write-out", "--capath", "--proto",
-                "--proto-redir", "--form-string", "--data-raw", "--url", "-z", "--time-cond",
-                "--unix-socket", "--abstract-unix-socket", "--pinnedpubkey", "--ciphers",
-                "--cert-type", "--key-type", "--pass", "--aws-sigv4", "--variable",
-                "--expect100-timeout", "--happy-eyeballs-timeout-ms", "--dns-servers")
-_CURL_DATA = ("-d", "--data", "--data-ascii", "--data-binary", "--data-urlencode", "--json",
-              "-H", "--header", "--variable", "-w", "--write-out")
-_CURL_READS = ("-T", "--upload-file", "-K", "--config", "-E", "--cert", "--key", "--cacert",
-               "--netrc-file", "--proxy-cacert", "--proxy-cert", "--proxy-key", "--crlfile")
-_CURL_WRITES = ("-o", "--output", "-c", "--cookie-jar", "-D", "--dump-header", "--trace",
-                "--trace-ascii", "--stderr", "--etag-save", "--hsts", "--alt-svc")
+_CURL_VALUES = (
+    "-X",
+    "--request",
+    "-u",
+    "--user",
+    "-A",
+    "--user-agent",
+    "-e",
+    "--referer",
+    "-x",
+    "--proxy",
+    "-m",
+    "--max-time",
+    "--connect-timeout",
+    "-r",
+    "--range",
+    "--retry",
+    "-y",
+    "-Y",
+    "--resolve",
+    "--interface",
+    "-U",
+    "--proxy-user",
+    "--oauth2-bearer",
+    "-Q",
+    "--quote",
+    "--limit-rate",
+    "--max-filesize",
+    "-C",
+    "--continue-at",
+    "--local-port",
+    "--connect-to",
+    "--retry-delay",
+    "--retry-max-time",
+    "-w",
+    "--write-out",
+    "--capath",
+    "--proto",
+    "--proto-redir",
+    "--form-string",
+    "--data-raw",
+    "--url",
+    "-z",
+    "--time-cond",
+    "--unix-socket",
+    "--abstract-unix-socket",
+    "--pinnedpubkey",
+    "--ciphers",
+    "--cert-type",
+    "--key-type",
+    "--pass",
+    "--aws-sigv4",
+    "--variable",
+    "--expect100-timeout",
+    "--happy-eyeballs-timeout-ms",
+    "--dns-servers",
+)
+_CURL_DATA = (
+    "-d",
+    "--data",
+    "--data-ascii",
+    "--data-binary",
+    "--data-urlencode",
+    "--json",
+    "-H",
+    "--header",
+    "--variable",
+    "-w",
+    "--write-out",
+)
+_CURL_READS = (
+    "-T",
+    "--upload-file",
+    "-K",
+    "--config",
+    "-E",
+    "--cert",
+    "--key",
+    "--cacert",
+    "--netrc-file",
+    "--proxy-cacert",
+    "--proxy-cert",
+    "--proxy-key",
+    "--crlfile",
+)
+_CURL_WRITES = (
+    "-o",
+    "--output",
+    "-c",
+    "--cookie-jar",
+    "-D",
+    "--dump-header",
+    "--trace",
+    "--trace-ascii",
+    "--stderr",
+    "--etag-save",
+    "--hsts",
+    "--alt-svc",
+)
 
 
 def _curl(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, (*_CURL_VALUES, *_CURL_DATA, *_CURL_READS, *_CURL_WRITES,
-                                      "-F", "--form", "-b", "--cookie"))
+    parsed = options.parse(
+        inv.args,
+        (*_CURL_VALUES, *_CURL_DATA, *_CURL_READS, *_CURL_WRITES, "-F", "--form", "-b", "--cookie"),
+    )
     for value in parsed.values(*_CURL_DATA):
         _at_file(inv, value)
     for value in parsed.values("-F", "--form"):
@@ -63,8 +148,9 @@ def _curl(inv: Invocation) -> Output:
         if "=" not in value.text:
             inv.read(value)
     for value in parsed.values(*_CURL_READS):
-        inv.read(Arg(value.text.split(":", 1)[0] if value.text[:1] != "/" else value.text,
-                     value.dynamic))
+        inv.read(
+            Arg(value.text.split(":", 1)[0] if value.text[:1] != "/" else value.text, value.dynamic)
+        )
     for value in parsed.values(*_CURL_WRITES):
         inv.write(value)
     if parsed.has("-n", "--netrc", "--netrc-optional"):
@@ -96,15 +182,63 @@ def _form_field(inv: Invocation, value: Arg) -> None:
             inv.read(Arg(name, value.dynamic))
 
 
-_WGET_VALUES = ("-t", "--tries", "-T", "--timeout", "-w", "--wait", "-U", "--user-agent",
-                "--header", "--post-data", "--body-data", "--method", "-e", "--execute",
-                "--user", "--password", "--http-user", "--http-password", "-l", "--level",
-                "-A", "--accept", "-R", "--reject", "-D", "--domains", "-Q", "--quota",
-                "--limit-rate", "--referer", "-B", "--base", "--bind-address")
-_WGET_READS = ("-i", "--input-file", "--post-file", "--body-file", "--load-cookies",
-               "--certificate", "--private-key", "--ca-certificate", "--config")
-_WGET_WRITES = ("-O", "--output-document", "-o", "--output-file", "-a", "--append-output",
-                "--save-cookies", "-P", "--directory-prefix")
+_WGET_VALUES = (
+    "-t",
+    "--tries",
+    "-T",
+    "--timeout",
+    "-w",
+    "--wait",
+    "-U",
+    "--user-agent",
+    "--header",
+    "--post-data",
+    "--body-data",
+    "--method",
+    "-e",
+    "--execute",
+    "--user",
+    "--password",
+    "--http-user",
+    "--http-password",
+    "-l",
+    "--level",
+    "-A",
+    "--accept",
+    "-R",
+    "--reject",
+    "-D",
+    "--domains",
+    "-Q",
+    "--quota",
+    "--limit-rate",
+    "--referer",
+    "-B",
+    "--base",
+    "--bind-address",
+)
+_WGET_READS = (
+    "-i",
+    "--input-file",
+    "--post-file",
+    "--body-file",
+    "--load-cookies",
+    "--certificate",
+    "--private-key",
+    "--ca-certificate",
+    "--config",
+)
+_WGET_WRITES = (
+    "-O",
+    "--output-document",
+    "-o",
+    "--output-file",
+    "-a",
+    "--append-output",
+    "--save-cookies",
+    "-P",
+    "--directory-prefix",
+)
 
 
 def _wget(inv: Invocation) -> Output:
@@ -122,8 +256,21 @@ def _wget(inv: Invocation) -> Output:
 def _httpie(inv: Invocation) -> Output:
     """httpie/xh: `field=@file` and `field:=@file` read files; the URL is the first operand
     after an optional method."""
-    parsed = options.parse(inv.args, ("-a", "--auth", "-A", "--auth-type", "--session",
-                                      "-v", "--verify", "--cert", "--cert-key", "--proxy"))
+    parsed = options.parse(
+        inv.args,
+        (
+            "-a",
+            "--auth",
+            "-A",
+            "--auth-type",
+            "--session",
+            "-v",
+            "--verify",
+            "--cert",
+            "--cert-key",
+            "--proxy",
+        ),
+    )
     operands = list(parsed.operands)
     if operands and operands[0].text.isupper():
         operands.pop(0)
@@ -142,9 +289,30 @@ def _httpie(inv: Invocation) -> Output:
 
 
 def _netcat(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, ("-p", "-s", "-w", "-i", "-q", "-x", "-X", "-W", "-O",
-                                      "-I", "-T", "-e", "-c", "--exec", "--sh-exec", "-M",
-                                      "-b", "--source-port", "--proxy"))
+    parsed = options.parse(
+        inv.args,
+        (
+            "-p",
+            "-s",
+            "-w",
+            "-i",
+            "-q",
+            "-x",
+            "-X",
+            "-W",
+            "-O",
+            "-I",
+            "-T",
+            "-e",
+            "-c",
+            "--exec",
+            "--sh-exec",
+            "-M",
+            "-b",
+            "--source-port",
+            "--proxy",
+        ),
+    )
     for program in parsed.values("-e", "--exec"):
         inv.run([program], stdin=None, piped=True)
     for shell_text in parsed.values("-c", "--sh-exec"):
@@ -157,8 +325,11 @@ def _netcat(inv: Invocation) -> Output:
         return None
     if parsed.has("-U", "--unixsock"):
         return None
-    send(inv, inv.name if inv.name in ("nc", "ncat", "netcat") else "nc",
-         parsed.operands[0] if parsed.operands else None)
+    send(
+        inv,
+        inv.name if inv.name in ("nc", "ncat", "netcat") else "nc",
+        parsed.operands[0] if parsed.operands else None,
+    )
     return None
 
 
@@ -196,13 +367,30 @@ def _telnet(inv: Invocation) -> Output:
 
 # ----------------------------------------------------------------------------- ssh family
 
-_SSH_VALUES = ("-b", "-c", "-D", "-e", "-I", "-J", "-L", "-l", "-m", "-O", "-p", "-Q", "-R",
-               "-S", "-W", "-w", "-B", "-P")
+_SSH_VALUES = (
+    "-b",
+    "-c",
+    "-D",
+    "-e",
+    "-I",
+    "-J",
+    "-L",
+    "-l",
+    "-m",
+    "-O",
+    "-p",
+    "-Q",
+    "-R",
+    "-S",
+    "-W",
+    "-w",
+    "-B",
+    "-P",
+)
 
 
 def _ssh(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, (*_SSH_VALUES, "-i", "-F", "-E", "-o"),
-                           stop_at_operand=True)
+    parsed = options.parse(inv.args, (*_SSH_VALUES, "-i", "-F", "-E", "-o"), stop_at_operand=True)
     for key in parsed.values("-i", "-F"):
         inv.read(key)
     for log in parsed.values("-E"):
@@ -253,8 +441,7 @@ def _copy_remote(inv: Invocation, kind: str, operands: list[Arg], recursive: boo
 
 
 def _scp(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, ("-c", "-J", "-l", "-P", "-S", "-D", "-X", "-i", "-F",
-                                      "-o"))
+    parsed = options.parse(inv.args, ("-c", "-J", "-l", "-P", "-S", "-D", "-X", "-i", "-F", "-o"))
     for key in parsed.values("-i", "-F"):
         inv.read(key)
     _ssh_options(inv, parsed.values("-o"))
@@ -262,19 +449,52 @@ def _scp(inv: Invocation) -> Output:
     return None
 
 
-_RSYNC_VALUES = ("--exclude", "--include", "--filter", "-f", "--chmod", "--chown", "-T",
-                 "--temp-dir", "--backup-dir", "--suffix", "--partial-dir", "--rsync-path",
-                 "--max-size", "--min-size", "--timeout", "--bwlimit", "--port",
-                 "--link-dest", "--compare-dest", "--copy-dest", "-M", "--remote-option",
-                 "--info", "--debug", "--out-format", "--log-file-format", "--contimeout",
-                 "--address", "--sockopts", "--iconv", "--checksum-choice",
-                 "--compress-choice", "--usermap", "--groupmap", "-B", "--block-size")
+_RSYNC_VALUES = (
+    "--exclude",
+    "--include",
+    "--filter",
+    "-f",
+    "--chmod",
+    "--chown",
+    "-T",
+    "--temp-dir",
+    "--backup-dir",
+    "--suffix",
+    "--partial-dir",
+    "--rsync-path",
+    "--max-size",
+    "--min-size",
+    "--timeout",
+    "--bwlimit",
+    "--port",
+    "--link-dest",
+    "--compare-dest",
+    "--copy-dest",
+    "-M",
+    "--remote-option",
+    "--info",
+    "--debug",
+    "--out-format",
+    "--log-file-format",
+    "--contimeout",
+    "--address",
+    "--sockopts",
+    "--iconv",
+    "--checksum-choice",
+    "--compress-choice",
+    "--usermap",
+    "--groupmap",
+    "-B",
+    "--block-size",
+)
 
 
 def _rsync(inv: Invocation) -> Output:
     reads = ("--exclude-from", "--include-from", "--files-from", "--password-file")
-    parsed = options.parse(inv.args, (*_RSYNC_VALUES, *reads, "-e", "--rsh", "--log-file",
-                                      "--write-batch", "--read-batch"))
+    parsed = options.parse(
+        inv.args,
+        (*_RSYNC_VALUES, *reads, "-e", "--rsh", "--log-file", "--write-batch", "--read-batch"),
+    )
     for value in parsed.values(*reads, "--read-batch"):
         inv.read(value)
     for value in parsed.values("--log-file", "--write-batch"):
@@ -290,8 +510,9 @@ def _rsync(inv: Invocation) -> Output:
 
 
 def _sftp(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, ("-B", "-c", "-D", "-J", "-l", "-P", "-R", "-S", "-s",
-                                      "-i", "-F", "-o", "-b"))
+    parsed = options.parse(
+        inv.args, ("-B", "-c", "-D", "-J", "-l", "-P", "-R", "-S", "-s", "-i", "-F", "-o", "-b")
+    )
     for value in parsed.values("-i", "-F", "-b"):
         inv.read(value)
     send(inv, inv.name, parsed.operands[0] if parsed.operands else None)
@@ -311,8 +532,9 @@ def _first_operand_host(kind: str, values: tuple[str, ...] = ()) -> Handler:
 
 
 def _mail(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, ("-s", "-c", "-b", "-r", "-S", "-a", "-A", "--attach",
-                                      "-F", "-f"))
+    parsed = options.parse(
+        inv.args, ("-s", "-c", "-b", "-r", "-S", "-a", "-A", "--attach", "-F", "-f")
+    )
     for attachment in parsed.values("-a", "-A", "--attach"):
         inv.read(attachment)
     send(inv, "mail", parsed.operands[0] if parsed.operands else None)
@@ -327,9 +549,22 @@ def _cloud_copy(kind: str) -> Handler:
         from claude_guard.shell.commands.tools import credential_reads
 
         credential_reads(inv)
-        parsed = options.parse(inv.args, ("--profile", "--region", "--exclude", "--include",
-                                          "--acl", "--storage-class", "-m", "--endpoint-url",
-                                          "--config", "--sse", "--content-type"))
+        parsed = options.parse(
+            inv.args,
+            (
+                "--profile",
+                "--region",
+                "--exclude",
+                "--include",
+                "--acl",
+                "--storage-class",
+                "-m",
+                "--endpoint-url",
+                "--config",
+                "--sse",
+                "--content-type",
+            ),
+        )
         words = [a.text for a in parsed.operands]
         transfers = {"cp", "mv", "sync", "copy", "copyto", "move", "rsync", "upload"}
         if not transfers & set(words):
@@ -358,18 +593,42 @@ def _publish(kind: str, subcommands: tuple[str, ...]) -> Handler:
 
 def handlers() -> dict[str, Handler]:
     return {
-        "curl": _curl, "wget": _wget, "wget2": _wget, "http": _httpie, "https": _httpie,
-        "xh": _httpie, "xhs": _httpie, "nc": _netcat, "ncat": _netcat, "netcat": _netcat,
-        "socat": _socat, "telnet": _telnet, "ssh": _ssh, "autossh": _ssh, "mosh": _ssh,
-        "scp": _scp, "rsync": _rsync, "sftp": _sftp, "ftp": _sftp, "lftp": _sftp,
-        "tftp": _sftp, "smbclient": _sftp, "mail": _mail, "mailx": _mail, "mutt": _mail,
-        "sendmail": _mail, "msmtp": _mail, "swaks": _mail,
+        "curl": _curl,
+        "wget": _wget,
+        "wget2": _wget,
+        "http": _httpie,
+        "https": _httpie,
+        "xh": _httpie,
+        "xhs": _httpie,
+        "nc": _netcat,
+        "ncat": _netcat,
+        "netcat": _netcat,
+        "socat": _socat,
+        "telnet": _telnet,
+        "ssh": _ssh,
+        "autossh": _ssh,
+        "mosh": _ssh,
+        "scp": _scp,
+        "rsync": _rsync,
+        "sftp": _sftp,
+        "ftp": _sftp,
+        "lftp": _sftp,
+        "tftp": _sftp,
+        "smbclient": _sftp,
+        "mail": _mail,
+        "mailx": _mail,
+        "mutt": _mail,
+        "sendmail": _mail,
+        "msmtp": _mail,
+        "swaks": _mail,
         "ping": _first_operand_host("icmp", ("-c", "-i", "-s", "-p", "-W", "-w", "-t", "-I")),
         "ping6": _first_operand_host("icmp", ("-c", "-i", "-s", "-p")),
         "dig": _first_operand_host("dns", ("-p", "-t", "-c", "-b", "-q", "-y")),
-        "nslookup": _first_operand_host("dns"), "host": _first_operand_host("dns", ("-t",)),
+        "nslookup": _first_operand_host("dns"),
+        "host": _first_operand_host("dns", ("-t",)),
         "traceroute": _first_operand_host("icmp", ("-m", "-p", "-q", "-w")),
-        "gsutil": _cloud_copy("cloud-storage"), "rclone": _cloud_copy("cloud-storage"),
+        "gsutil": _cloud_copy("cloud-storage"),
+        "rclone": _cloud_copy("cloud-storage"),
         "azcopy": _cloud_copy("cloud-storage"),
         "twine": _publish("publish", ("upload",)),
         "ssh-copy-id": _first_operand_host("ssh", ("-i", "-p", "-o")),

@@ -50,7 +50,11 @@ def parse(
 
 
 def _option(
-    arg: Arg, items: list[Arg], index: int, wanted: frozenset[str], parsed: Parsed,
+    arg: Arg,
+    items: list[Arg],
+    index: int,
+    wanted: frozenset[str],
+    parsed: Parsed,
     single_dash_long: bool,
 ) -> int:
     word = arg.text

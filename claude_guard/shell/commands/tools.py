@@ -10,37 +10,54 @@ from claude_guard.shell.words import Arg
 
 # (command, leading words) -> credential stores the command prints from.
 _CREDENTIAL_PRINTERS: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {
-    "aws": [(("configure", "get"), ("~/.aws/credentials", "~/.aws/config")),
-            (("configure", "export-credentials"), ("~/.aws/credentials", "~/.aws/sso/cache/")),
-            (("configure", "list"), ("~/.aws/credentials",)),
-            (("sts", "get-session-token"), ("~/.aws/credentials",)),
-            (("ecr", "get-login-password"), ("~/.aws/credentials",)),
-            (("sso", "login"), ("~/.aws/sso/cache/",))],
-    "gh": [(("auth", "token"), ("~/.config/gh/hosts.yml",)),
-           (("auth", "status", "--show-token"), ("~/.config/gh/hosts.yml",)),
-           (("auth", "status", "-t"), ("~/.config/gh/hosts.yml",))],
-    "gcloud": [(("auth", "print-access-token"), ("~/.config/gcloud/",)),
-               (("auth", "print-identity-token"), ("~/.config/gcloud/",)),
-               (("auth", "application-default", "print-access-token"), ("~/.config/gcloud/",)),
-               (("config", "config-helper"), ("~/.config/gcloud/",))],
+    "aws": [
+        (("configure", "get"), ("~/.aws/credentials", "~/.aws/config")),
+        (("configure", "export-credentials"), ("~/.aws/credentials", "~/.aws/sso/cache/")),
+        (("configure", "list"), ("~/.aws/credentials",)),
+        (("sts", "get-session-token"), ("~/.aws/credentials",)),
+        (("ecr", "get-login-password"), ("~/.aws/credentials",)),
+        (("sso", "login"), ("~/.aws/sso/cache/",)),
+    ],
+    "gh": [
+        (("auth", "token"), ("~/.config/gh/hosts.yml",)),
+        (("auth", "status", "--show-token"), ("~/.config/gh/hosts.yml",)),
+        (("auth", "status", "-t"), ("~/.config/gh/hosts.yml",)),
+    ],
+    "gcloud": [
+        (("auth", "print-access-token"), ("~/.config/gcloud/",)),
+        (("auth", "print-identity-token"), ("~/.config/gcloud/",)),
+        (("auth", "application-default", "print-access-token"), ("~/.config/gcloud/",)),
+        (("config", "config-helper"), ("~/.config/gcloud/",)),
+    ],
     "az": [(("account", "get-access-token"), ("~/.azure/",))],
-    "kubectl": [(("config", "view", "--raw"), ("~/.kube/config",)),
-                (("config", "view", "--flatten"), ("~/.kube/config",))],
-    "vault": [(("print", "token"), ("~/.vault-token",)),
-              (("token", "lookup"), ("~/.vault-token",))],
+    "kubectl": [
+        (("config", "view", "--raw"), ("~/.kube/config",)),
+        (("config", "view", "--flatten"), ("~/.kube/config",)),
+    ],
+    "vault": [
+        (("print", "token"), ("~/.vault-token",)),
+        (("token", "lookup"), ("~/.vault-token",)),
+    ],
     "heroku": [(("auth:token",), ("~/.netrc",))],
     "npm": [(("config", "get"), ("~/.npmrc",)), (("token", "list"), ("~/.npmrc",))],
     "docker": [(("compose", "config"), (".env",))],
     "docker-compose": [(("config",), (".env",))],
     "pass": [(("show",), ("~/.password-store/",)), ((), ("~/.password-store/",))],
-    "security": [(("find-generic-password",), ("~/Library/Keychains/",)),
-                 (("find-internet-password",), ("~/Library/Keychains/",)),
-                 (("dump-keychain",), ("~/Library/Keychains/",))],
-    "gpg": [(("--export-secret-keys",), ("~/.gnupg/",)),
-            (("--export-secret-subkeys",), ("~/.gnupg/",))],
+    "security": [
+        (("find-generic-password",), ("~/Library/Keychains/",)),
+        (("find-internet-password",), ("~/Library/Keychains/",)),
+        (("dump-keychain",), ("~/Library/Keychains/",)),
+    ],
+    "gpg": [
+        (("--export-secret-keys",), ("~/.gnupg/",)),
+        (("--export-secret-subkeys",), ("~/.gnupg/",)),
+    ],
     "cargo": [(("login",), ("~/.cargo/credentials.toml",))],
-    "terraform": [(("output",), ("terraform.tfstate",)), (("show",), ("terraform.tfstate",)),
-                  (("state", "pull"), ("terraform.tfstate",))],
+    "terraform": [
+        (("output",), ("terraform.tfstate",)),
+        (("show",), ("terraform.tfstate",)),
+        (("state", "pull"), ("terraform.tfstate",)),
+    ],
 }
 
 
@@ -84,17 +101,57 @@ def _aws(inv: Invocation) -> Output:
     return None
 
 
-_DOCKER_VALUES = ("-e", "--env", "-p", "--publish", "--name", "-w", "--workdir", "-u", "--user",
-                  "--network", "--entrypoint", "-l", "--label", "--platform", "-t", "--tag",
-                  "--build-arg", "--target", "-m", "--memory", "--cpus", "--restart", "-h",
-                  "--hostname", "--add-host", "--log-driver", "--gpus")
+_DOCKER_VALUES = (
+    "-e",
+    "--env",
+    "-p",
+    "--publish",
+    "--name",
+    "-w",
+    "--workdir",
+    "-u",
+    "--user",
+    "--network",
+    "--entrypoint",
+    "-l",
+    "--label",
+    "--platform",
+    "-t",
+    "--tag",
+    "--build-arg",
+    "--target",
+    "-m",
+    "--memory",
+    "--cpus",
+    "--restart",
+    "-h",
+    "--hostname",
+    "--add-host",
+    "--log-driver",
+    "--gpus",
+)
 
 
 def _docker(inv: Invocation) -> Output:
     credential_reads(inv)
-    parsed = options.parse(inv.args, (*_DOCKER_VALUES, "-v", "--volume", "--mount",
-                                      "--env-file", "-f", "--file", "--secret", "-c",
-                                      "--context", "-H", "--host", "--project-directory"))
+    parsed = options.parse(
+        inv.args,
+        (
+            *_DOCKER_VALUES,
+            "-v",
+            "--volume",
+            "--mount",
+            "--env-file",
+            "-f",
+            "--file",
+            "--secret",
+            "-c",
+            "--context",
+            "-H",
+            "--host",
+            "--project-directory",
+        ),
+    )
     for volume in parsed.values("-v", "--volume"):
         source = volume.text.split(":", 1)[0]
         if source.startswith(("/", ".", "~")) or volume.dynamic:
@@ -120,10 +177,28 @@ def _docker(inv: Invocation) -> Output:
 
 def _kubectl(inv: Invocation) -> Output:
     credential_reads(inv)
-    parsed = options.parse(inv.args, ("-n", "--namespace", "-o", "--output", "-l", "--selector",
-                                      "-c", "--container", "--context", "--cluster", "-f",
-                                      "--filename", "--from-file", "--from-env-file",
-                                      "--kubeconfig", "--type", "--image"))
+    parsed = options.parse(
+        inv.args,
+        (
+            "-n",
+            "--namespace",
+            "-o",
+            "--output",
+            "-l",
+            "--selector",
+            "-c",
+            "--container",
+            "--context",
+            "--cluster",
+            "-f",
+            "--filename",
+            "--from-file",
+            "--from-env-file",
+            "--kubeconfig",
+            "--type",
+            "--image",
+        ),
+    )
     for value in parsed.values("-f", "--filename", "--kubeconfig", "--from-env-file"):
         inv.read(value)
     for value in parsed.values("--from-file"):
@@ -142,13 +217,49 @@ def _kubectl(inv: Invocation) -> Output:
 def _gh(inv: Invocation) -> Output:
     credential_reads(inv)
     words = [a.text for a in inv.args]
-    parsed = options.parse(inv.args, ("-F", "--field", "-f", "--raw-field", "--input", "-b",
-                                      "--body", "-F", "--body-file", "-t", "--title", "-R",
-                                      "--repo", "-H", "--header", "-X", "--method", "-d",
-                                      "--desc", "--jq", "-q", "--template", "-B", "--base",
-                                      "--head", "-l", "--label", "-a", "--assignee", "-m",
-                                      "--milestone", "-w", "--web", "--json", "-L", "--limit",
-                                      "-s", "--state"))
+    parsed = options.parse(
+        inv.args,
+        (
+            "-F",
+            "--field",
+            "-f",
+            "--raw-field",
+            "--input",
+            "-b",
+            "--body",
+            "-F",
+            "--body-file",
+            "-t",
+            "--title",
+            "-R",
+            "--repo",
+            "-H",
+            "--header",
+            "-X",
+            "--method",
+            "-d",
+            "--desc",
+            "--jq",
+            "-q",
+            "--template",
+            "-B",
+            "--base",
+            "--head",
+            "-l",
+            "--label",
+            "-a",
+            "--assignee",
+            "-m",
+            "--milestone",
+            "-w",
+            "--web",
+            "--json",
+            "-L",
+            "--limit",
+            "-s",
+            "--state",
+        ),
+    )
     for value in parsed.values("--input", "--body-file"):
         if value.text != "-":
             inv.read(value)
@@ -178,11 +289,28 @@ def _publish(kind: str, *leads: tuple[str, ...]) -> Handler:
 
 def _gpg(inv: Invocation) -> Output:
     credential_reads(inv)
-    parsed = options.parse(inv.args, ("-r", "--recipient", "-u", "--local-user",
-                                      "--default-key", "--homedir", "--passphrase",
-                                      "--cipher-algo", "--digest-algo", "--keyserver",
-                                      "--trust-model", "--pinentry-mode", "-o", "--output",
-                                      "--passphrase-file", "--keyring", "--secret-keyring"))
+    parsed = options.parse(
+        inv.args,
+        (
+            "-r",
+            "--recipient",
+            "-u",
+            "--local-user",
+            "--default-key",
+            "--homedir",
+            "--passphrase",
+            "--cipher-algo",
+            "--digest-algo",
+            "--keyserver",
+            "--trust-model",
+            "--pinentry-mode",
+            "-o",
+            "--output",
+            "--passphrase-file",
+            "--keyring",
+            "--secret-keyring",
+        ),
+    )
     for value in parsed.values("--passphrase-file", "--keyring", "--secret-keyring"):
         inv.read(value)
     for name, option_value in parsed.options:
@@ -226,14 +354,28 @@ def _openssl(inv: Invocation) -> Output:
 
 def handlers() -> dict[str, Handler]:
     return {
-        "aws": _aws, "gcloud": _credential_cli, "az": _credential_cli, "vault": _credential_cli,
-        "heroku": _credential_cli, "pass": _credential_cli, "security": _credential_cli,
-        "terraform": _credential_cli, "tofu": _credential_cli,
-        "docker": _docker, "podman": _docker, "docker-compose": _credential_cli,
-        "kubectl": _kubectl, "oc": _kubectl, "gh": _gh, "gpg": _gpg, "gpg2": _gpg,
+        "aws": _aws,
+        "gcloud": _credential_cli,
+        "az": _credential_cli,
+        "vault": _credential_cli,
+        "heroku": _credential_cli,
+        "pass": _credential_cli,
+        "security": _credential_cli,
+        "terraform": _credential_cli,
+        "tofu": _credential_cli,
+        "docker": _docker,
+        "podman": _docker,
+        "docker-compose": _credential_cli,
+        "kubectl": _kubectl,
+        "oc": _kubectl,
+        "gh": _gh,
+        "gpg": _gpg,
+        "gpg2": _gpg,
         "openssl": _openssl,
-        "npm": _publish("publish", ("publish",)), "pnpm": _publish("publish", ("publish",)),
+        "npm": _publish("publish", ("publish",)),
+        "pnpm": _publish("publish", ("publish",)),
         "yarn": _publish("publish", ("publish",), ("npm", "publish")),
-        "cargo": _publish("publish", ("publish",)), "gem": _publish("publish", ("push",)),
+        "cargo": _publish("publish", ("publish",)),
+        "gem": _publish("publish", ("push",)),
         "poetry-publish": _publish("publish", ("publish",)),
     }

@@ -11,8 +11,18 @@ from claude_guard.shell.commands.network import host_of
 from claude_guard.shell.interp import Handler, Invocation, Output, State
 from claude_guard.shell.words import Arg
 
-_GLOBAL_VALUES = ("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path",
-                  "--config-env", "--super-prefix", "--list-cmds", "--attr-source")
+_GLOBAL_VALUES = (
+    "-C",
+    "-c",
+    "--git-dir",
+    "--work-tree",
+    "--namespace",
+    "--exec-path",
+    "--config-env",
+    "--super-prefix",
+    "--list-cmds",
+    "--attr-source",
+)
 # Config keys whose value git runs as a shell command.
 _COMMAND_KEYS = re.compile(
     r"^(alias\..*|core\.(pager|editor|sshcommand|fsmonitor|askpass|hookspath)|pager\..*|"
@@ -23,17 +33,83 @@ _COMMAND_KEYS = re.compile(
     r"remote\..*\.(uploadpack|receivepack|vcs)|protocol\..*|include\.path|includeif\..*)$",
     re.IGNORECASE,
 )
-_HISTORY = frozenset({"show", "log", "diff", "grep", "blame", "annotate", "cat-file",
-                      "whatchanged", "format-patch", "archive", "shortlog", "difftool",
-                      "range-diff", "show-branch", "reflog", "bundle", "rev-list", "ls-tree",
-                      "diff-tree", "diff-index", "diff-files", "cherry", "notes"})
-_HISTORY_VALUES = ("-n", "--max-count", "-L", "-S", "-G", "-e", "-U", "--unified", "--skip",
-                   "--author", "--committer", "--grep", "--since", "--until", "--format",
-                   "--pretty", "-m", "--abbrev", "--date", "-O", "--diff-filter", "-A", "-B",
-                   "-C", "--prefix", "--remote", "--encoding", "--stat", "-t")
-_WORKTREE_WRITES = frozenset({"checkout", "restore", "rm", "mv", "reset", "stash", "clean",
-                              "apply", "am", "switch", "merge", "rebase", "pull",
-                              "cherry-pick", "revert"})
+_HISTORY = frozenset(
+    {
+        "show",
+        "log",
+        "diff",
+        "grep",
+        "blame",
+        "annotate",
+        "cat-file",
+        "whatchanged",
+        "format-patch",
+        "archive",
+        "shortlog",
+        "difftool",
+        "range-diff",
+        "show-branch",
+        "reflog",
+        "bundle",
+        "rev-list",
+        "ls-tree",
+        "diff-tree",
+        "diff-index",
+        "diff-files",
+        "cherry",
+        "notes",
+    }
+)
+_HISTORY_VALUES = (
+    "-n",
+    "--max-count",
+    "-L",
+    "-S",
+    "-G",
+    "-e",
+    "-U",
+    "--unified",
+    "--skip",
+    "--author",
+    "--committer",
+    "--grep",
+    "--since",
+    "--until",
+    "--format",
+    "--pretty",
+    "-m",
+    "--abbrev",
+    "--date",
+    "-O",
+    "--diff-filter",
+    "-A",
+    "-B",
+    "-C",
+    "--prefix",
+    "--remote",
+    "--encoding",
+    "--stat",
+    "-t",
+)
+_WORKTREE_WRITES = frozenset(
+    {
+        "checkout",
+        "restore",
+        "rm",
+        "mv",
+        "reset",
+        "stash",
+        "clean",
+        "apply",
+        "am",
+        "switch",
+        "merge",
+        "rebase",
+        "pull",
+        "cherry-pick",
+        "revert",
+    }
+)
 
 
 def _git(inv: Invocation) -> Output:
@@ -132,16 +208,36 @@ def _history(inv: Invocation, sub: str) -> Output:
 
 def _stash(inv: Invocation) -> Output:
     if inv.args and inv.args[0].text == "show":
-        return _history(Invocation(inv.interp, inv.state, inv.name, inv.args[1:], inv.stdin,
-                                   inv.piped), "show")
+        return _history(
+            Invocation(inv.interp, inv.state, inv.name, inv.args[1:], inv.stdin, inv.piped), "show"
+        )
     return _worktree(inv)
 
 
 def _worktree(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, ("-m", "--message", "-b", "-B", "--author", "--date",
-                                      "-S", "--gpg-sign", "-s", "--strategy", "-X", "-C",
-                                      "-c", "--source", "--onto", "--exec", "-x",
-                                      "--pathspec-from-file"))
+    parsed = options.parse(
+        inv.args,
+        (
+            "-m",
+            "--message",
+            "-b",
+            "-B",
+            "--author",
+            "--date",
+            "-S",
+            "--gpg-sign",
+            "-s",
+            "--strategy",
+            "-X",
+            "-C",
+            "-c",
+            "--source",
+            "--onto",
+            "--exec",
+            "-x",
+            "--pathspec-from-file",
+        ),
+    )
     for message_file in parsed.values("-F", "--file", "--pathspec-from-file"):
         inv.read(message_file)
     for shell_text in parsed.values("--exec", "-x"):
@@ -163,9 +259,27 @@ def _add(inv: Invocation) -> Output:
 
 
 def _commit(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, ("-m", "--message", "-C", "-c", "--author", "--date",
-                                      "--fixup", "--squash", "-t", "--template", "-F", "--file",
-                                      "--trailer", "--cleanup", "-S", "--gpg-sign"))
+    parsed = options.parse(
+        inv.args,
+        (
+            "-m",
+            "--message",
+            "-C",
+            "-c",
+            "--author",
+            "--date",
+            "--fixup",
+            "--squash",
+            "-t",
+            "--template",
+            "-F",
+            "--file",
+            "--trailer",
+            "--cleanup",
+            "-S",
+            "--gpg-sign",
+        ),
+    )
     for message_file in parsed.values("-F", "--file", "-t", "--template"):
         if message_file.text != "-":
             inv.read(message_file)
@@ -175,8 +289,18 @@ def _commit(inv: Invocation) -> Output:
 
 
 def _push(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, ("--repo", "-o", "--push-option", "--receive-pack",
-                                      "--exec", "--signed", "--force-with-lease"))
+    parsed = options.parse(
+        inv.args,
+        (
+            "--repo",
+            "-o",
+            "--push-option",
+            "--receive-pack",
+            "--exec",
+            "--signed",
+            "--force-with-lease",
+        ),
+    )
     target = parsed.operands[0] if parsed.operands else None
     destination = None if target is None or target.dynamic else _remote_host(target.text)
     inv.send("git-push", destination)
@@ -197,8 +321,19 @@ def _remote(inv: Invocation) -> Output:
 
 
 def _send_email(inv: Invocation) -> Output:
-    parsed = options.parse(inv.args, ("--to", "--cc", "--bcc", "--from", "--subject",
-                                      "--smtp-server", "--in-reply-to", "--smtp-user"))
+    parsed = options.parse(
+        inv.args,
+        (
+            "--to",
+            "--cc",
+            "--bcc",
+            "--from",
+            "--subject",
+            "--smtp-server",
+            "--in-reply-to",
+            "--smtp-user",
+        ),
+    )
     for operand in parsed.operands:
         inv.read(operand)
     inv.send("mail", None)
@@ -211,8 +346,14 @@ def _config(inv: Invocation) -> Output:
         inv.read(Arg(value.text[7:], value.dynamic))
     if len(operands) >= 2 and _COMMAND_KEYS.match(operands[0].text):
         aliases: dict[str, str] = {}
-        _config_value(inv, Arg(operands[0].text + "=" + operands[1].text,
-                               operands[0].dynamic or operands[1].dynamic), aliases)
+        _config_value(
+            inv,
+            Arg(
+                operands[0].text + "=" + operands[1].text,
+                operands[0].dynamic or operands[1].dynamic,
+            ),
+            aliases,
+        )
         for alias in aliases.values():
             inv.run_script(alias, stdin="")
     return None
@@ -266,15 +407,40 @@ def _rev_parse(inv: Invocation) -> Output:
 
 
 _SUBCOMMANDS: dict[str, Handler] = {
-    "stash": _stash, "add": _add, "commit": _commit, "push": _push, "remote": _remote,
-    "send-email": _send_email, "config": _config, "credential": _credential,
-    "credential-store": _credential, "credential-cache": _credential,
-    "submodule": _submodule, "bisect": _bisect, "filter-branch": _filter_branch,
-    "rebase": _worktree, "status": _quiet, "fetch": _quiet, "clone": _quiet, "init": _quiet,
-    "branch": _quiet, "tag": _quiet, "rev-parse": _rev_parse, "describe": _quiet,
-    "ls-files": _quiet, "ls-remote": _quiet, "worktree": _quiet, "gc": _quiet,
-    "version": _quiet, "help": _quiet, "merge-base": _quiet, "for-each-ref": _quiet,
-    "symbolic-ref": _quiet, "update-index": _quiet, "count-objects": _quiet, "fsck": _quiet,
+    "stash": _stash,
+    "add": _add,
+    "commit": _commit,
+    "push": _push,
+    "remote": _remote,
+    "send-email": _send_email,
+    "config": _config,
+    "credential": _credential,
+    "credential-store": _credential,
+    "credential-cache": _credential,
+    "submodule": _submodule,
+    "bisect": _bisect,
+    "filter-branch": _filter_branch,
+    "rebase": _worktree,
+    "status": _quiet,
+    "fetch": _quiet,
+    "clone": _quiet,
+    "init": _quiet,
+    "branch": _quiet,
+    "tag": _quiet,
+    "rev-parse": _rev_parse,
+    "describe": _quiet,
+    "ls-files": _quiet,
+    "ls-remote": _quiet,
+    "worktree": _quiet,
+    "gc": _quiet,
+    "version": _quiet,
+    "help": _quiet,
+    "merge-base": _quiet,
+    "for-each-ref": _quiet,
+    "symbolic-ref": _quiet,
+    "update-index": _quiet,
+    "count-objects": _quiet,
+    "fsck": _quiet,
     **{name: _worktree for name in _WORKTREE_WRITES if name not in ("stash", "rebase")},
 }
 
