@@ -43,7 +43,9 @@ IDENTITY_ENV = ("HOME", "CLAUDE_GUARD_HOME", "CLAUDE_GUARD_MANAGED_POLICY")
 REQUEST_ENV = (*IDENTITY_ENV, "CLAUDE_PROJECT_DIR")
 _REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 READ_TIMEOUT_SECONDS = 5.0  # a client that connects and goes quiet is dropped
-HUNG_DECISION_SECONDS = 30.0  # a decision this slow means the process is stuck: exit
+# A decision this slow means the process is stuck: it exits (clients have long since decided
+# in-process) and the next call starts a fresh one.
+HUNG_DECISION_SECONDS = float(os.environ.get("CLAUDE_GUARD_SERVICE_HUNG_SECONDS", "30"))
 CLAIM_MAX_AGE_SECONDS = 600.0
 DEFAULT_IDLE_SECONDS = 900.0
 
@@ -147,7 +149,6 @@ class Service:
         now = time.monotonic()
         deciding = self._deciding_since
         if deciding is not None and now - deciding > HUNG_DECISION_SECONDS:
-            # Clients have long since decided in-process; a fresh service starts on demand.
             self.log(f"a decision has run for over {HUNG_DECISION_SECONDS:g}s; exiting")
             os._exit(70)
         idle = now - self._last_activity

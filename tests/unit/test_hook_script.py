@@ -84,7 +84,9 @@ def test_hung_decision_is_denied_by_the_watchdog(guard: GuardEnv, tmp_path: Path
         "e.DecisionEngine.decide = lambda self, ev: time.sleep(60)\n"
     )
     event = json.dumps(guard.tool("Read", file_path=str(guard.project / "src/app.py"))).encode()
-    done = _run(event, {"CLAUDE_GUARD_DEADLINE_SECONDS": "1", "PYTHONPATH": str(shim), **IN_PROCESS})
+    done = _run(
+        event, {"CLAUDE_GUARD_DEADLINE_SECONDS": "1", "PYTHONPATH": str(shim), **IN_PROCESS}
+    )
     assert done.returncode == 2
     assert b"no decision within 1s" in done.stderr
     record = guard.audit_lines()[-1]
@@ -101,7 +103,8 @@ def test_hung_scan_after_a_tool_ran_withholds_the_output(guard: GuardEnv, tmp_pa
     )
     event = guard.bash_output("Patient: Maria Gonzalez SSN 536-22-8726")
     done = _run(
-        json.dumps(event).encode(), {"CLAUDE_GUARD_DEADLINE_SECONDS": "1", "PYTHONPATH": str(shim), **IN_PROCESS}
+        json.dumps(event).encode(),
+        {"CLAUDE_GUARD_DEADLINE_SECONDS": "1", "PYTHONPATH": str(shim), **IN_PROCESS},
     )
     assert done.returncode == 0
     updated = json.loads(done.stdout)["hookSpecificOutput"]["updatedToolOutput"]
