@@ -6,10 +6,18 @@ PY := $(VENV)/bin/python
 CLAUDE_CODE_VERSION := 2.1.197
 CLAUDE_BIN := .cache/npm/node_modules/.bin/claude
 
-.PHONY: test lint deps clean
+.PHONY: test lint deps clean bench
 
 test: deps lint
 	CLAUDE_BIN=$(CURDIR)/$(CLAUDE_BIN) $(PY) -m pytest
+
+# `make bench` runs every benchmark (about 15 minutes): hook latency next to the floor, the
+# service's throughput, memory, cold start and concurrency, and the real client with and without
+# claude-guard. Each installs claude-guard with install.sh into a throwaway HOME.
+bench: deps
+	cd benchmarks && ../$(PY) bench_hook.py
+	cd benchmarks && ../$(PY) bench_service.py
+	cd benchmarks && CLAUDE_BIN=$(CURDIR)/$(CLAUDE_BIN) ../$(PY) bench_e2e.py
 
 lint: deps
 	$(VENV)/bin/ruff check claude_guard hooks tests benchmarks

@@ -86,7 +86,7 @@ def throughput(inst: Installed, work: Path) -> dict[str, Any]:
     source = work / "source.py"
     source.write_text(source_text(8 * 1024 * 1024))
     phi = work / "phi.csv"
-    phi.write_text(phi_dense_text(40_000))
+    phi.write_text(phi_dense_text(8_000))
     done = subprocess.run(
         [inst.python, "-c", SCAN_PROBE, str(source), str(phi)],
         capture_output=True,

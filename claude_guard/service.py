@@ -47,6 +47,7 @@ READ_TIMEOUT_SECONDS = 5.0  # a client that connects and goes quiet is dropped
 # in-process) and the next call starts a fresh one.
 HUNG_DECISION_SECONDS = float(os.environ.get("CLAUDE_GUARD_SERVICE_HUNG_SECONDS", "30"))
 CLAIM_MAX_AGE_SECONDS = 600.0
+LOCK_WAIT_SECONDS = 3.0
 DEFAULT_IDLE_SECONDS = 900.0
 
 
@@ -72,6 +73,7 @@ class Service:
         self._deciding_since: float | None = None
         self._stopping = threading.Event()
         self._socket_ino = 0
+        self._server: socket.socket | None = None
 
     # ------------------------------------------------------------------------- lifecycle
 
@@ -79,9 +81,8 @@ class Service:
         runtime.ensure_private_dir(self.run_dir)
         runtime.ensure_private_dir(self.claims)
         lock = os.open(self.run_dir / "service.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not self._take_lock(lock):
+            os.close(lock)
             return 0  # another instance runs or is starting: clients will reach that one
         self.warm_up()
         server = self._bind()
@@ -92,6 +93,19 @@ class Service:
             self._unbind(server)
             os.close(lock)
         return 0
+
+    def _take_lock(self, lock: int) -> bool:
+        """The lock, unless another instance is serving. One that is on its way out (stopped,
+        idle) still holds the lock for a moment after its socket is gone: wait for it."""
+        end = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if self.socket_path.exists() or time.monotonic() > end:
+                    return False
+                time.sleep(0.02)
 
     def warm_up(self) -> None:
         """Pay for imports, policy parsing, detectors and the shell parser now, not on the
@@ -117,6 +131,7 @@ class Service:
             os.umask(old_umask)
         server.listen(128)
         server.settimeout(1.0)
+        self._server = server
         self._socket_ino = os.stat(self.socket_path).st_ino
         return server
 
@@ -142,6 +157,13 @@ class Service:
                     self._sweep_claims()
                     last_sweep = time.monotonic()
                 continue
+            except OSError:  # shut down by a stop request
+                if self._stopping.is_set():
+                    return
+                raise
+            if self._stopping.is_set():
+                conn.close()  # the client decides in-process
+                return
             self._last_activity = time.monotonic()
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
@@ -206,7 +228,7 @@ class Service:
         if op == "status":
             return encode_response(runtime.ANSWERED, HookAnswer(0, json.dumps(self.status())))
         if op == "stop":
-            self._stopping.set()
+            self._stop()
             return encode_response(runtime.ANSWERED, HookAnswer(0, "stopping"))
         if op != "decide":
             raise BadRequest("unknown op")
@@ -225,6 +247,17 @@ class Service:
                 self._deciding_since = None
         self.decisions += 1
         return encode_response(runtime.ANSWERED, answer)
+
+    def _stop(self) -> None:
+        """Take the socket away now, so that the next hook call starts a new service instead
+        of reaching this one on its way out, and wake the accept loop."""
+        self._stopping.set()
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(self.socket_path).st_ino == self._socket_ino:
+                os.unlink(self.socket_path)
+        if self._server is not None:
+            with contextlib.suppress(OSError):
+                self._server.shutdown(socket.SHUT_RDWR)
 
     def _claim(self, request_id: str) -> bool:
         try:
@@ -352,6 +385,9 @@ def main(argv: list[str] | None = None) -> int:
     idle = args.idle
     if idle is None:
         idle = float(os.environ.get("CLAUDE_GUARD_SERVICE_IDLE_SECONDS", DEFAULT_IDLE_SECONDS))
+    # Started by a hook, it could inherit a descriptor the client leaked into the hook without
+    # close-on-exec: a pipe end held here would keep the client waiting for EOF until we exit.
+    os.closerange(3, 1024)
     os.chdir("/")  # hold no directory of the user's busy; every path in an event is absolute
     return Service(default_guard_home(), idle).serve()
 

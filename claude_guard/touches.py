@@ -108,10 +108,11 @@ def touches_of_prompt(prompt: str, cwd: str, home: str) -> TouchSet:
         found.touches.append(Touch(memory, Access.READ, via))
         if not memory.is_dir:
             found.add_file(via, memory)
+    memory_count = len(found.touches)
     for mention in _MENTION.finditer(prompt):
         raw = mention.group(1).strip('"').split("#", 1)[0].rstrip(".,;:!?)]}'\"")
         found.add(raw, cwd, (Access.READ,), "prompt @mention")
-    for touch in list(found.touches):
+    for touch in found.touches[memory_count:]:  # memory files were queued for a scan above
         if not touch.path.is_dir:
             found.add_file(f"@{touch.path.raw}", touch.path)
     return found

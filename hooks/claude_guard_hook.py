@@ -41,7 +41,8 @@ REQUEST_ENV = ("HOME", "CLAUDE_GUARD_HOME", "CLAUDE_GUARD_MANAGED_POLICY", "CLAU
 # Of the deadline, the share the service gets before the client decides in-process instead
 # (which costs about half a second for imports and detectors).
 SERVICE_SHARE = 0.6
-COLD_START_SECONDS = 5.0
+# After our service exits because another holds the lock, how long that one has to answer.
+START_RACE_SECONDS = 2.0
 
 
 def deny(reason: str) -> None:
@@ -272,6 +273,7 @@ def private_dir_ok(path: str) -> bool:
 
 def connect(call: Call, until: float) -> _socket.socket:
     spawned = 0
+    exited_at = 0.0  # when the service we started exited (0: it has not)
     while True:
         if private_dir_ok(call.run_dir):
             sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
@@ -286,8 +288,14 @@ def connect(call: Call, until: float) -> _socket.socket:
                 raise ServiceUnavailable(type(exc).__name__) from None
         if not spawned:
             spawned = start_service(call.run_dir)
-        elif spawned > 0 and service_failed(spawned):
-            raise ServiceUnavailable("the service did not start")
+        elif spawned > 0 and not exited_at:
+            status = service_exit_status(spawned)
+            if status is not None and status != 0:
+                raise ServiceUnavailable("the service did not start")
+            if status == 0:  # another service holds the lock: give it time to come up
+                exited_at = time.monotonic()
+        if exited_at and time.monotonic() - exited_at > START_RACE_SECONDS:
+            raise ServiceUnavailable("the running service does not accept connections")
         if time.monotonic() + 0.005 >= until:
             raise ServiceUnavailable("the service did not start in time")
         time.sleep(0.005)
@@ -317,13 +325,14 @@ def start_service(run_dir: str) -> int:
         return -1
 
 
-def service_failed(pid: int) -> bool:
-    """The service we started has exited with an error (exit 0 means another one runs)."""
+def service_exit_status(pid: int) -> int | None:
+    """The exit status of the service we started, or None while it runs. Exit 0 right away
+    means another instance holds the service lock (it is starting, or it is stuck)."""
     try:
         done, status = os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
-        return False
-    return done != 0 and status != 0
+        return None
+    return status if done else None
 
 
 class Answer:

@@ -58,9 +58,22 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def dedupe_overlapping(findings: Sequence[Finding]) -> list[Finding]:
-    """Keep the highest-scoring finding where findings of the same category overlap."""
+    """Keep the highest-scoring finding where findings of the same category overlap.
+
+    O(n log n): the spans kept in a category never overlap, so sorted by start they are sorted
+    by end too, and only the kept span starting last before a candidate's end can overlap it.
+    (Checking every kept span made a PHI-dense file of 10,000 findings take seconds.)
+    """
     kept: list[Finding] = []
+    starts: dict[str, list[int]] = {}
+    ends: dict[str, list[int]] = {}
     for f in sorted(findings, key=lambda f: (-f.score, f.start)):
-        if not any(k.category == f.category and k.start < f.end and f.start < k.end for k in kept):
-            kept.append(f)
+        cat_starts = starts.setdefault(f.category, [])
+        cat_ends = ends.setdefault(f.category, [])
+        i = bisect.bisect_left(cat_starts, f.end)
+        if i and cat_ends[i - 1] > f.start:
+            continue
+        cat_starts.insert(i, f.start)
+        cat_ends.insert(i, f.end)
+        kept.append(f)
     return sort_findings(kept)

@@ -433,6 +433,30 @@ def test_service_crashing_mid_decision_is_decided_by_the_hook(
     assert [r["decided_by"] for r in records(guard)] == ["hook"]
 
 
+def test_a_stuck_service_holding_the_lock_costs_seconds_not_the_deadline(
+    guard: GuardEnv,
+) -> None:
+    # Something holds the service lock but never listens (a stopped process, say): the service
+    # the hook starts exits at once, and the hook decides itself soon after, not at 60 %.
+    import fcntl
+
+    run_dir = runtime.ensure_private_dir(runtime.runtime_dir(guard.guard_home))
+    lock = os.open(run_dir / "service.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        started = time.monotonic()
+        done = hook(
+            guard.tool("Read", file_path=str(guard.project / ".env")),
+            {"CLAUDE_GUARD_DEADLINE_SECONDS": "20"},
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        os.close(lock)
+    assert done.returncode == 2 and b"denied by rule" in done.stderr
+    assert [r["decided_by"] for r in records(guard)] == ["hook"]
+    assert elapsed < 8  # 60 % of the deadline would be 12 s
+
+
 def test_service_disabled_decides_in_process(guard: GuardEnv) -> None:
     done = hook(
         guard.tool("Read", file_path=str(guard.project / ".env")), {"CLAUDE_GUARD_SERVICE": "off"}
