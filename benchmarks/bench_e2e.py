@@ -50,8 +50,9 @@ def one_run(home: Path, work: Path, label: str, i: int) -> float:
     started = time.perf_counter()
     run = harness.run_claude(home, root, "tidy up the notes", session(root))
     elapsed = time.perf_counter() - started
-    errors = [r for r in run.tool_results if r.is_error]
-    if run.returncode != 0 or errors or len(run.tool_results) != 8:
+    results = run.tool_results()
+    errors = [r for r in results if r.is_error]
+    if run.returncode != 0 or errors or len(results) != 8:
         raise SystemExit(f"{label} run {i} did not complete cleanly:\n{run.describe()}")
     return elapsed
 
@@ -74,6 +75,11 @@ def main() -> None:
             times["plain"].append(one_run(plain, work, "plain", i))
             times["guarded"].append(one_run(guarded, work, "guarded", i))
         p, g = statistics.median(times["plain"]), statistics.median(times["guarded"])
+        # Every guarded session must really have been guarded: a PreToolUse and a PostToolUse
+        # record per tool call, and one for the prompt.
+        records = harness.audit_records(guarded)
+        if len(records) < (args.runs + 1) * 17:
+            raise SystemExit(f"only {len(records)} audit records: the hooks did not all run")
         print(
             f"real client {harness.find_claude_bin()}, {args.runs} runs each, 8 tool calls + 1 "
             "prompt per session (each call runs PreToolUse and PostToolUse hooks)"
@@ -86,7 +92,11 @@ def main() -> None:
             f"  with claude-guard:    median {g:.2f} s  (runs: "
             f"{', '.join(f'{t:.2f}' for t in times['guarded'])})"
         )
-        print(f"  ratio: {g / p:.3f}x  (first guarded session, service cold: {cold:.2f} s)")
+        print(
+            f"  ratio: {g / p:.3f}x  (first guarded session, service cold: {cold:.2f} s; "
+            f"{len(records)} audit records, decided by the service: "
+            f"{sum(1 for r in records if r.get('decided_by') == 'service')})"
+        )
     finally:
         subprocess.run(
             [str(work / "guarded" / "home" / ".local" / "bin" / "claude-guard"), "service", "stop"],

@@ -162,7 +162,20 @@ def mixed_events(project: Path, n: int) -> list[dict[str, Any]]:
     return out
 
 
+def presidio_notes(inst: Installed) -> list[str]:
+    """What the audit records say about the Presidio stage (on, or why not)."""
+    notes: set[str] = set()
+    for path in (inst.guard_home / "audit").glob("*.jsonl"):
+        for line in path.read_text().splitlines():
+            notes |= {n for n in json.loads(line).get("notes", []) if "presidio" in n}
+    return sorted(notes)
+
+
 def memory(inst: Installed, project: Path) -> dict[str, Any]:
+    # install.sh installs the core only; the Presidio stage is the `ner` extra.
+    pip_env = {**inst.env, "PIP_CACHE_DIR": str(Path.home() / ".cache" / "pip")}
+    pip = [inst.python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "presidio-analyzer>=2.2.360,<3"], check=True, env=pip_env)
     result: dict[str, Any] = {}
     for label, policy in [
         ("no pipeline", None),
@@ -181,11 +194,15 @@ def memory(inst: Installed, project: Path) -> dict[str, Any]:
         after_start = rss_kb(st["pid"])
         for event in events:
             hook(inst, event)
+        if policy:  # a finding, so that the record carries the stage's note
+            prompt = {**events[2], "prompt": "Patient: Maria Gonzalez SSN 536-22-8726"}
+            hook(inst, prompt)
         st = status(inst)
         assert st is not None
         result[label] = {
             "after_first_call_mb": after_start / 1024,
             "after_150_calls_mb": rss_kb(st["pid"]) / 1024,
+            "notes": presidio_notes(inst) if policy else [],
         }
     (project / ".claude-guard.yaml").unlink(missing_ok=True)
     stop_service(inst)
@@ -219,6 +236,7 @@ def cold_start(inst: Installed, project: Path, runs: int) -> dict[str, float]:
 WORKER = r"""
 import json, os, subprocess, sys, time
 argv, n, worker, project = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+floor = sys.argv[5] == "floor"
 out = []
 for i in range(n):
     path = ".env" if i % 4 == 0 else f"src/m{i % 20}.py"
@@ -227,35 +245,35 @@ for i in range(n):
              "tool_input": {"file_path": os.path.join(project, path)}}
     t = time.perf_counter()
     done = subprocess.run(argv, input=json.dumps(event).encode(), capture_output=True)
-    out.append([done.returncode, (time.perf_counter() - t) * 1000, 2 if i % 4 == 0 else 0])
+    want = 0 if floor or i % 4 else 2
+    out.append([done.returncode, (time.perf_counter() - t) * 1000, want])
 print(json.dumps(out))
 """
 
 
-def concurrency(inst: Installed, project: Path, procs: int, calls: int) -> dict[str, Any]:
-    audit_dir = inst.guard_home / "audit"
-    before = sum(len(p.read_text().splitlines()) for p in audit_dir.glob("*.jsonl"))
-    per = calls // procs
+def run_workers(
+    inst: Installed, argv: list[str], project: Path, procs: int, per: int, kind: str
+) -> tuple[list[list[Any]], float]:
     started = time.perf_counter()
     workers = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                WORKER,
-                json.dumps(inst.hook_argv),
-                str(per),
-                str(w),
-                str(project),
-            ],
+            [sys.executable, "-c", WORKER, json.dumps(argv), str(per), str(w), str(project), kind],
             stdout=subprocess.PIPE,
             env=inst.env,
         )
         for w in range(procs)
     ]
     results = [json.loads(w.communicate()[0]) for w in workers]
-    wall = time.perf_counter() - started
-    flat = [r for rs in results for r in rs]
+    return [r for rs in results for r in rs], time.perf_counter() - started
+
+
+def concurrency(inst: Installed, project: Path, procs: int, calls: int) -> dict[str, Any]:
+    audit_dir = inst.guard_home / "audit"
+    before = sum(len(p.read_text().splitlines()) for p in audit_dir.glob("*.jsonl"))
+    per = calls // procs
+    floor, _ = run_workers(inst, [inst.python, "-c", "pass"], project, procs, per, "floor")
+    floor_ms = [ms for _, ms, _ in floor]
+    flat, wall = run_workers(inst, inst.hook_argv, project, procs, per, "hook")
     wrong = sum(1 for code, _, want in flat if code != want)
     records = [
         json.loads(line)
@@ -281,6 +299,8 @@ def concurrency(inst: Installed, project: Path, procs: int, calls: int) -> dict[
         "decided_by_service": sum(1 for r in records if r.get("decided_by") == "service"),
         "chain_verifies": verify.returncode == 0,
         "wall_s": wall,
+        "floor_p50_ms": statistics.median(floor_ms),
+        "floor_p99_ms": percentile(floor_ms, 0.99),
         "calls_per_s": len(flat) / wall,
         "p50_ms": statistics.median(latencies),
         "p95_ms": percentile(latencies, 0.95),
@@ -315,7 +335,8 @@ def main() -> None:
         for label, r in memory(inst, project).items():
             print(
                 f"  {label}: {r['after_first_call_mb']:.1f} MB after the first call, "
-                f"{r['after_150_calls_mb']:.1f} MB after 150 mixed calls"
+                f"{r['after_150_calls_mb']:.1f} MB after 150 mixed calls "
+                + (f"({'; '.join(r['notes'])})" if r["notes"] else "")
             )
         cs = cold_start(inst, project, args.cold_runs)
         print(
@@ -330,7 +351,9 @@ def main() -> None:
             f"{c['audit_records']} (missing {c['missing_records']}, duplicated "
             f"{c['duplicate_records']}), decided by the service {c['decided_by_service']}, "
             f"chain verifies: {c['chain_verifies']}; latency p50 {c['p50_ms']:.1f} / p95 "
-            f"{c['p95_ms']:.1f} / p99 {c['p99_ms']:.1f} / max {c['max_ms']:.1f} ms"
+            f"{c['p95_ms']:.1f} / p99 {c['p99_ms']:.1f} / max {c['max_ms']:.1f} ms; the floor "
+            f"(`python -c pass`) under the same concurrency: p50 {c['floor_p50_ms']:.1f} / p99 "
+            f"{c['floor_p99_ms']:.1f} ms"
         )
         if (
             c["wrong_answers"]
