@@ -89,13 +89,13 @@ def touches_of_tool(tool_name: str, tool_input: dict[str, Any], ctx: TouchContex
     else:
         # MCP and unknown tools: any argument that looks like a path may be read or written,
         # and every string argument may carry data out (a query, a message body).
-        for via, value in _path_like_arguments(tool_input):
+        for via, value in _path_like_arguments(tool_input, "tool_input", found.unresolved):
             found.add(value, ctx.cwd, READ_WRITE, via)
             for touch in found.touches[-1:]:
                 # An MCP tool that reads a file returns its contents: scan it like a Read.
                 if touch.path.exists and not touch.path.is_dir:
                     found.add_file(via, touch.path)
-        found.add_text("arguments", "\n".join(_string_leaves(tool_input)))
+        found.add_text("arguments", "\n".join(_string_leaves(tool_input, 0, found.unresolved)))
     return found
 
 
@@ -341,33 +341,46 @@ _PATH_KEY = re.compile(
 )
 
 
-def _path_like_arguments(value: Any, via: str = "tool_input") -> Iterator[tuple[str, str]]:
-    if isinstance(value, dict):
+# Arguments beyond these bounds are not checked, and say so in `unresolved`, which the policy's
+# unanalysable default then decides (deny by default): never a silent skip.
+MAX_ARGUMENT_ITEMS = 1000
+MAX_ARGUMENT_DEPTH = 20
+
+
+def _path_like_arguments(
+    value: Any, via: str, skipped: list[str], depth: int = 0
+) -> Iterator[tuple[str, str]]:
+    if depth > MAX_ARGUMENT_DEPTH:
+        skipped.append(f"{via}: nested deeper than {MAX_ARGUMENT_DEPTH} levels; not checked")
+    elif isinstance(value, dict):
         for key, item in value.items():
             sub = f"{via}.{key}" if _safe_key(key) else f"{via}.?"
             if isinstance(item, str) and (_PATH_KEY.search(str(key)) or _looks_like_path(item)):
                 yield sub, item
             else:
-                yield from _path_like_arguments(item, sub)
+                yield from _path_like_arguments(item, sub, skipped, depth + 1)
     elif isinstance(value, list):
-        for index, item in enumerate(value[:1000]):
-            yield from _path_like_arguments(item, f"{via}[{index}]")
+        if len(value) > MAX_ARGUMENT_ITEMS:
+            skipped.append(f"{via}: more than {MAX_ARGUMENT_ITEMS} items; the rest not checked")
+        for index, item in enumerate(value[:MAX_ARGUMENT_ITEMS]):
+            yield from _path_like_arguments(item, f"{via}[{index}]", skipped, depth + 1)
     elif isinstance(value, str) and _looks_like_path(value):
         yield via, value
 
 
-def _string_leaves(value: Any, depth: int = 0) -> Iterator[str]:
-    if depth > 20:
+def _string_leaves(value: Any, depth: int, skipped: list[str]) -> Iterator[str]:
+    if depth > MAX_ARGUMENT_DEPTH:
+        skipped.append(f"arguments nested deeper than {MAX_ARGUMENT_DEPTH} levels; not scanned")
         return
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _string_leaves(key, depth + 1)
-            yield from _string_leaves(item, depth + 1)
+            yield from _string_leaves(key, depth + 1, skipped)
+            yield from _string_leaves(item, depth + 1, skipped)
     elif isinstance(value, list):
         for item in value:
-            yield from _string_leaves(item, depth + 1)
+            yield from _string_leaves(item, depth + 1, skipped)
 
 
 def _looks_like_path(value: str) -> bool:

@@ -200,3 +200,24 @@ def test_audit_record_has_no_unexpected_keys(guard: GuardEnv, run) -> None:
 
     run(guard.tool("Read", file_path=str(guard.project / ".env")))
     assert set(guard.audit_lines()[-1]) <= set(AUDIT_FIELDS) | set(CHAIN_FIELDS)
+
+
+def _nested(depth: int, leaf: object) -> object:
+    for _ in range(depth):
+        leaf = {"inner": leaf}
+    return leaf
+
+
+def test_mcp_arguments_beyond_the_checked_bounds_are_not_silently_allowed(
+    guard: GuardEnv, run
+) -> None:
+    # Within bounds, an ordinary MCP call goes through; past them (a path hidden 25 levels
+    # down, item 1,001 of a list) the call is not verifiable and the unanalysable default
+    # (deny) decides, naming why.
+    ok = run(guard.tool("mcp__db__query", args=_nested(5, "select 1")))
+    assert ok.exit_code == 0
+    deep = run(guard.tool("mcp__fs__read", args=_nested(25, str(guard.project / ".env"))))
+    assert deep.exit_code == 2 and "nested deeper than 20 levels" in deep.stderr
+    many = ["x"] * 1000 + [str(guard.project / ".env")]
+    wide = run(guard.tool("mcp__fs__read_many", paths=many))
+    assert wide.exit_code == 2 and "more than 1000 items" in wide.stderr
