@@ -19,6 +19,28 @@ HOOK = REPO / "hooks" / "claude_guard_hook.py"
 IN_PROCESS = {"CLAUDE_GUARD_SERVICE": "off"}
 
 
+@pytest.fixture(params=["service-up", "service-killed", "service-hung", "service-garbage", "off"])
+def service_state(request: pytest.FixtureRequest, guard: GuardEnv, monkeypatch) -> str:
+    """The fail-closed tests below hold whatever state the service is in."""
+    from tests.unit.test_service import _impostor, start_service
+
+    state: str = request.param
+    monkeypatch.setenv("CLAUDE_GUARD_DEADLINE_SECONDS", "3")
+    if state == "service-up":
+        start_service(guard)
+    elif state == "service-killed":
+        proc = start_service(guard)
+        proc.kill()
+        proc.wait()
+    elif state == "service-hung":
+        _impostor(guard, None)
+    elif state == "service-garbage":
+        _impostor(guard, b"\x00garbage" * 20)
+    else:
+        monkeypatch.setenv("CLAUDE_GUARD_SERVICE", "off")
+    return state
+
+
 def _run(
     stdin: bytes | None,
     env_extra: dict[str, str] | None = None,
@@ -32,20 +54,20 @@ def _run(
     )
 
 
-def test_allow_is_silent_exit_zero(guard: GuardEnv) -> None:
+def test_allow_is_silent_exit_zero(guard: GuardEnv, service_state: str) -> None:
     event = guard.tool("Read", file_path=str(guard.project / "src" / "app.py"))
     done = _run(json.dumps(event).encode())
     assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
 
 
-def test_deny_is_exit_two_with_reason(guard: GuardEnv) -> None:
+def test_deny_is_exit_two_with_reason(guard: GuardEnv, service_state: str) -> None:
     done = _run(json.dumps(guard.tool("Read", file_path=str(guard.project / ".env"))).encode())
     assert done.returncode == 2
     assert done.stderr.startswith(b"claude-guard: Read: read of ")
     assert done.stdout == b""
 
 
-def test_garbage_is_denied(guard: GuardEnv) -> None:
+def test_garbage_is_denied(guard: GuardEnv, service_state: str) -> None:
     done = _run(b"\x00\x01garbage")
     assert done.returncode == 2 and b"not valid JSON" in done.stderr
 
@@ -70,7 +92,7 @@ def test_stdin_never_closed_is_denied_within_the_deadline(guard: GuardEnv) -> No
     assert time.monotonic() - started < 15
 
 
-def test_oversized_stdin_is_denied(guard: GuardEnv) -> None:
+def test_oversized_stdin_is_denied(guard: GuardEnv, service_state: str) -> None:
     done = _run(b"{" + b" " * 300_000, {"CLAUDE_GUARD_MAX_EVENT_BYTES": "100000"})
     assert done.returncode == 2 and b"larger than 100000 bytes" in done.stderr
 
@@ -128,7 +150,7 @@ def test_missing_package_is_a_deny_not_a_crash(guard: GuardEnv, tmp_path: Path) 
 
 
 @pytest.mark.parametrize("stdin", [b"", b"{}", b"null", b"[]", b'{"hook_event_name": 1}'])
-def test_never_exit_one(guard: GuardEnv, stdin: bytes) -> None:
+def test_never_exit_one(guard: GuardEnv, service_state: str, stdin: bytes) -> None:
     assert _run(stdin).returncode == 2
 
 
