@@ -630,3 +630,34 @@ def test_cli_status_and_stop(guard: GuardEnv, service: Any) -> None:
     assert _cli("service", "stop").stdout.strip() == "stopped"
     assert service.wait(timeout=10) == 0
     assert _cli("service", "status").returncode == 1
+
+
+def test_canaries_never_reach_any_file_or_answer_through_the_service(
+    guard: GuardEnv, service: Any
+) -> None:
+    """The canary events of the in-process test, through the service, plus malformed requests
+    carrying the canary: nothing the service writes (audit, service log, claims) or answers
+    holds it."""
+    from tests.unit.test_hookmain import CANARY, _canary_events
+
+    answers = [hook(raw) for raw in _canary_events(guard)]
+    for answer in answers:
+        assert CANARY.encode() not in answer.stdout + answer.stderr
+    assert {0, 2} <= {a.returncode for a in answers}
+    for bad in (CANARY.encode(), runtime.REQUEST_MAGIC + bytes(4) + CANARY.encode()):
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(10)
+            sock.connect(str(socket_path(guard)))
+            sock.sendall(bad)
+            sock.shutdown(socket.SHUT_WR)
+            assert CANARY.encode() not in _reply(sock)
+    assert {r["decided_by"] for r in records(guard)} == {"service"}
+    assert len(records(guard)) == len(answers)
+    written = [
+        p
+        for p in [*guard.guard_home.rglob("*"), *runtime.runtime_dir(guard.guard_home).rglob("*")]
+        if p.is_file() and p.suffix != ".key"
+    ]
+    assert any(p.name == "service.log" for p in written)
+    for path in written:
+        assert CANARY.encode() not in path.read_bytes(), path
