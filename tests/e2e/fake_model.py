@@ -58,6 +58,9 @@ class ToolResult:
 @dataclass
 class _State:
     script: list[Turn] = field(default_factory=list)
+    # Scripts for subagents, by a marker their prompt carries (the main script's Agent call
+    # puts it there); a subagent's requests open with that prompt.
+    subagents: dict[str, list[Turn]] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -72,11 +75,16 @@ def _checked(script: Script) -> list[Turn]:
     return list(script)
 
 
-def _tool_id(n: int) -> str:
-    return f"toolu_e2e_{n:04d}"
+MAIN_PREFIX = "toolu_e2e_"
 
 
-def _turn_blocks(script: Script, turn_index: int) -> tuple[list[dict[str, Any]], str]:
+def _tool_id(n: int, prefix: str = MAIN_PREFIX) -> str:
+    return f"{prefix}{n:04d}"
+
+
+def _turn_blocks(
+    script: Script, turn_index: int, prefix: str = MAIN_PREFIX
+) -> tuple[list[dict[str, Any]], str]:
     """Content blocks and stop_reason for one turn; tool ids are numbered across the script."""
     if turn_index >= len(script):
         return [{"type": "text", "text": FINAL_TEXT}], "end_turn"
@@ -85,19 +93,24 @@ def _turn_blocks(script: Script, turn_index: int) -> tuple[list[dict[str, Any]],
         return [{"type": "text", "text": turn}], "end_turn"
     first_id = 1 + sum(len(t) for t in script[:turn_index] if not isinstance(t, str))
     blocks = [
-        {"type": "tool_use", "id": _tool_id(first_id + i), "name": c["name"], "input": c["input"]}
+        {
+            "type": "tool_use",
+            "id": _tool_id(first_id + i, prefix),
+            "name": c["name"],
+            "input": c["input"],
+        }
         for i, c in enumerate(turn)
     ]
     return blocks, "tool_use"
 
 
-def _next_turn(script: Script, body: dict[str, Any]) -> int:
+def _next_turn(script: Script, body: dict[str, Any], prefix: str = MAIN_PREFIX) -> int:
     """Index of the first scripted turn whose tool calls the conversation does not carry yet."""
     seen = {b.get("id") for b in _content_blocks(body) if b.get("type") == "tool_use"}
     for index, turn in enumerate(script):
         if isinstance(turn, str) or not turn:
             return index
-        blocks, _ = _turn_blocks(script, index)
+        blocks, _ = _turn_blocks(script, index, prefix)
         if blocks[0]["id"] not in seen:
             return index
     return len(script)
@@ -207,8 +220,13 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("tools"):
             with self.server.state.lock:
                 script = list(self.server.state.script)
-            turn = _next_turn(script, body)
-            blocks, stop = _turn_blocks(script, turn)
+                subagents = dict(self.server.state.subagents)
+            prefix = MAIN_PREFIX
+            marker = _subagent_marker(body, subagents)
+            if marker is not None:
+                script, prefix = subagents[marker], f"toolu_{marker.lower()}_"
+            turn = _next_turn(script, body, prefix)
+            blocks, stop = _turn_blocks(script, turn, prefix)
         else:
             turn, blocks, stop = None, [{"type": "text", "text": SIDE_QUERY_TEXT}], "end_turn"
         message = _message(body, blocks, stop, turn)
@@ -244,9 +262,14 @@ class _Server(ThreadingHTTPServer):
 class FakeModel:
     """Scripted model on 127.0.0.1; use as a context manager or call start()/stop()."""
 
-    def __init__(self, script: Script | None = None) -> None:
+    def __init__(
+        self, script: Script | None = None, subagents: dict[str, Script] | None = None
+    ) -> None:
         self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.state = _State(script=_checked(script or []))
+        self._server.state = _State(
+            script=_checked(script or []),
+            subagents={k: _checked(v) for k, v in (subagents or {}).items()},
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -323,6 +346,16 @@ class FakeModel:
                 parts.append(json.dumps(req.body, ensure_ascii=False))
                 parts.extend(_strings(req.body))
         return "\n".join(parts)
+
+
+def _subagent_marker(body: dict[str, Any], subagents: dict[str, Any]) -> str | None:
+    """The marker of the subagent this request belongs to: found in its first user message."""
+    messages = body.get("messages") or []
+    first = next((m for m in messages if isinstance(m, dict) and m.get("role") == "user"), None)
+    if first is None or not subagents:
+        return None
+    text = json.dumps(first.get("content"))
+    return next((marker for marker in subagents if marker in text), None)
 
 
 def _content_blocks(body: Any) -> list[dict[str, Any]]:

@@ -242,12 +242,13 @@ def run_claude(
     script: Script,
     extra_env: dict[str, str] | None = None,
     timeout: float = 180,
+    subagents: dict[str, Script] | None = None,
 ) -> ClaudeRun:
     """One `claude -p` session against a fresh scripted model; returns what the model saw."""
     claude_bin = find_claude_bin()
     if claude_bin is None:
         raise RuntimeError(missing_claude_message())
-    with FakeModel(script) as model:
+    with FakeModel(script, subagents) as model:
         argv = [
             str(claude_bin),
             "-p",
