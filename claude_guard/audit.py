@@ -56,6 +56,7 @@ AUDIT_FIELDS = (
     "policy_version",
     "duration_ms",
     "decided_by",
+    "hook_pid",
 )
 CHAIN_FIELDS = ("seq", "prev", "mac")
 GENESIS = "0" * 64

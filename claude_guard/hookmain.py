@@ -57,6 +57,7 @@ def run_hook(
     env: Mapping[str, str] | None = None,
     warm: WarmState | None = None,
     claim: Claim | None = None,
+    hook_pid: int | None = None,
 ) -> HookAnswer:
     """Evaluate one event. Never raises: every failure is a deny with a reason.
 
@@ -68,7 +69,9 @@ def run_hook(
     started = time.monotonic()
     environ: Mapping[str, str] = os.environ if env is None else env
     home = guard_home(environ)
-    decided_by = {"decided_by": "hook" if warm is None else "service"}
+    decided_by: dict[str, Any] = {"decided_by": "hook" if warm is None else "service"}
+    if hook_pid is not None:  # the service records which hook process asked
+        decided_by["hook_pid"] = hook_pid
     context: dict[str, Any] = dict(decided_by)
     payload: dict[str, Any] = {}
     try:
@@ -163,7 +166,7 @@ def _finish(
     decision: Decision,
     started: float,
     claim: Claim | None,
-    context: dict[str, str],
+    context: dict[str, Any],
 ) -> HookAnswer:
     record = {
         **_event_fields(event),

@@ -206,11 +206,12 @@ class Service:
     def _handle(self, conn: socket.socket) -> None:
         with conn:
             try:
-                if peer_uid(conn) != os.getuid():
+                pid, uid = peer_credentials(conn)
+                if uid != os.getuid():
                     return  # not ours to answer: no decision, no state, nothing
                 conn.settimeout(READ_TIMEOUT_SECONDS)
                 meta, raw = read_request(conn)
-                reply = self._respond(meta, raw)
+                reply = self._respond(meta, raw, pid)
             except (BadRequest, OSError, ValueError) as exc:
                 self.log(f"dropped a request: {type(exc).__name__}")
                 return
@@ -223,7 +224,7 @@ class Service:
             finally:
                 self._last_activity = time.monotonic()
 
-    def _respond(self, meta: dict[str, str], raw: bytes) -> bytes:
+    def _respond(self, meta: dict[str, str], raw: bytes, hook_pid: int) -> bytes:
         op = meta.get("op", "decide")
         if op == "status":
             return encode_response(runtime.ANSWERED, HookAnswer(0, json.dumps(self.status())))
@@ -242,7 +243,13 @@ class Service:
         with self._decide:
             self._deciding_since = time.monotonic()
             try:
-                answer = run_hook(raw, env, self.warm, claim=lambda: self._claim(request_id))
+                answer = run_hook(
+                    raw,
+                    env,
+                    self.warm,
+                    claim=lambda: self._claim(request_id),
+                    hook_pid=hook_pid or None,
+                )
             finally:
                 self._deciding_since = None
         self.decisions += 1
@@ -321,14 +328,16 @@ def encode_response(status: bytes, answer: HookAnswer) -> bytes:
     )
 
 
-def peer_uid(conn: socket.socket) -> int:
-    """The connecting process's user, from the kernel (it cannot be forged by the peer)."""
+def peer_credentials(conn: socket.socket) -> tuple[int, int]:
+    """The connecting process's pid (0 where unknown) and user, from the kernel: the peer
+    cannot forge them."""
     if hasattr(socket, "SO_PEERCRED"):  # Linux: struct ucred {pid, uid, gid}
         creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-        return int(struct.unpack("3i", creds)[1])
+        pid, uid, _ = struct.unpack("3i", creds)
+        return int(pid), int(uid)
     if hasattr(socket, "LOCAL_PEERCRED"):  # macOS: struct xucred {version, uid, ...}
         creds = conn.getsockopt(0, socket.LOCAL_PEERCRED, struct.calcsize("2I"))
-        return int(struct.unpack("2I", creds[:8])[1])
+        return 0, int(struct.unpack("2I", creds[:8])[1])
     raise OSError(errno.ENOTSUP, "peer credentials are not available on this platform")
 
 

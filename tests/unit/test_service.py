@@ -122,6 +122,7 @@ def test_service_answers_exactly_as_the_in_process_decision(guard: GuardEnv, ser
         ), event
         added = records(guard)[before:]
         assert [r["decided_by"] for r in added] == ["hook", "service"]
+        assert "hook_pid" not in added[0] and added[1]["hook_pid"] != added[1]["pid"]
         assert added[0]["decision"] == added[1]["decision"]
         assert added[0].get("rule_ids") == added[1].get("rule_ids")
 
