@@ -98,13 +98,16 @@ def fail(
         audit(home, record, started, claim)
     except AuditError as exc:
         message = f"{message}; also {exc}"
-    return fail_without_record(message, payload)
+    return _fail_answer(message, withheld)
 
 
 def fail_without_record(message: str, payload: dict[str, Any]) -> HookAnswer:
     """A deny; or, after a tool ran, its whole output withheld in the tool's own shape: there
     exit 2 only adds feedback, and the output would still reach the model."""
-    withheld = withheld_output(payload)
+    return _fail_answer(message, withheld_output(payload))
+
+
+def _fail_answer(message: str, withheld: dict[str, Any] | None) -> HookAnswer:
     if withheld is not None:
         return HookAnswer(
             EXIT_ALLOW, stdout=json.dumps(withheld), stderr=f"claude-guard: {message}\n"
@@ -131,12 +134,15 @@ def block(reason: str) -> HookAnswer:
     return HookAnswer(EXIT_BLOCK, stderr=f"claude-guard: {reason}\n")
 
 
-def fail_answer(raw: bytes, message: str) -> HookAnswer:
-    """The answer for a call whose evaluation died: decoded only as far as plain JSON goes."""
+def fail_answer(raw: bytes, message: str, record: bool = True) -> HookAnswer:
+    """The answer for a call whose evaluation died: decoded only as far as plain JSON goes.
+    `record=False` where another process (the service that claimed the call) records it."""
     try:
         payload = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         payload = {}
     if not isinstance(payload, dict):
         payload = {}
+    if not record:
+        return fail_without_record(message, payload)
     return fail(guard_home(), identifiers(payload), message, time.monotonic(), payload)

@@ -22,6 +22,10 @@ import select
 import sys
 import time
 
+TYPE_CHECKING = False  # typing itself costs an import on every call; mypy reads this as usual
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 EXIT_BLOCK = 2
 SIGKILL = 9  # the same on every Unix; spares importing signal (and enum) on every call
 DEFAULT_DEADLINE_SECONDS = 10.0
@@ -43,6 +47,8 @@ REQUEST_ENV = ("HOME", "CLAUDE_GUARD_HOME", "CLAUDE_GUARD_MANAGED_POLICY", "CLAU
 SERVICE_SHARE = 0.6
 # After our service exits because another holds the lock, how long that one has to answer.
 START_RACE_SECONDS = 2.0
+# What building a failure answer in-process takes (importing the package), kept in reserve.
+FAILURE_ANSWER_SECONDS = 1.0
 
 
 def deny(reason: str) -> None:
@@ -84,19 +90,25 @@ def start_watchdog(seconds: float, deadline: float) -> None:
     """At the deadline, kill the evaluating child. The main thread then answers as for any dead
     child: a deny, or, after a tool ran, its output withheld (a plain deny there would only add
     feedback and let the output through), with an audit record either way."""
-    import threading  # only the in-process path needs a thread
 
     def fire() -> None:
         _child["timed_out"] = True
-        last_resort = threading.Timer(
-            LAST_RESORT_SECONDS, deny, args=(f"no decision within {deadline:g}s; denied",)
-        )
-        last_resort.daemon = True
-        last_resort.start()
+        deny_later(LAST_RESORT_SECONDS, f"no decision within {deadline:g}s; denied")
         if _child["pid"]:
             os.kill(_child["pid"], SIGKILL)
 
-    timer = threading.Timer(seconds, fire)
+    after(seconds, fire)
+
+
+def deny_later(seconds: float, reason: str) -> None:
+    """A plain deny in `seconds`, should the answer being prepared hang."""
+    after(seconds, lambda: deny(reason))
+
+
+def after(seconds: float, action: Callable[[], None]) -> None:
+    import threading  # only the slow paths need a thread
+
+    timer = threading.Timer(seconds, action)
     timer.daemon = True
     timer.start()
 
@@ -154,10 +166,7 @@ def _evaluate_in_child(raw: bytes, writer: int) -> None:
         import json
 
         try:
-            if sys.flags.no_site:  # started with -S: site-packages are needed from here on
-                import site
-
-                site.main()
+            load_site_packages()
             from claude_guard.hookmain import run_hook
         except Exception as exc:
             reason = f"claude-guard is not installed correctly ({type(exc).__name__}); denied"
@@ -172,20 +181,31 @@ def _evaluate_in_child(raw: bytes, writer: int) -> None:
         os._exit(0)
 
 
+def load_site_packages() -> None:
+    """Started with -S, the hook has no site-packages: the package is needed from here on."""
+    if sys.flags.no_site:
+        import site
+
+        site.main()
+
+
 def answer_for_dead_child(raw: bytes, deadline: float) -> None:
     """The child died without answering: deny, or withhold a tool's output after it ran."""
     if _child["timed_out"]:
         reason = f"no decision within {deadline:g}s; denied"
     else:
         reason = "the decision process died unexpectedly; denied"
-    try:
-        if sys.flags.no_site:
-            import site
+    answer_failure(raw, reason, record=True)
 
-            site.main()
+
+def answer_failure(raw: bytes, reason: str, record: bool) -> None:
+    """A deny, or after a tool ran its output withheld (a deny there would only add feedback
+    and let the output through); recorded unless another process records this call."""
+    try:
+        load_site_packages()
         from claude_guard.failclosed import fail_answer
 
-        result = fail_answer(raw, reason)
+        result = fail_answer(raw, reason, record)
     except BaseException:
         deny(reason)
         return
@@ -403,12 +423,16 @@ def decide_with_service(raw: bytes, started: float, deadline_seconds: float) -> 
         except (ServiceUnavailable, OSError):
             if not call.sent or call.claim():
                 return  # the service will not record it: decided and recorded here instead
-            # The service has claimed the call and records it; its answer is only late.
+            # The service has claimed the call and records it; its answer is only late. Wait
+            # for it, leaving time to build a failure answer (imports) within the deadline.
+            end = started + deadline_seconds - FAILURE_ANSWER_SECONDS
             try:
-                sock.settimeout(max(0.01, started + deadline_seconds - 0.3 - time.monotonic()))
+                sock.settimeout(max(0.01, end - time.monotonic()))
                 reply = reader.read()
             except (ServiceUnavailable, OSError):
-                deny("the service took the decision but gave no answer in time; denied")
+                reason = "the service took the decision but gave no answer in time; denied"
+                deny_later(FAILURE_ANSWER_SECONDS + LAST_RESORT_SECONDS, reason)
+                answer_failure(raw, reason, record=False)  # the service records it
                 return
     finally:
         sock.close()

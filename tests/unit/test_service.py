@@ -359,27 +359,39 @@ def test_hung_real_service_records_once_when_the_hook_decides_instead(
         proc.kill()
 
 
-def test_service_that_claimed_but_answers_late_is_a_deny_recorded_once(
-    guard: GuardEnv, tmp_path: Path
+@pytest.mark.parametrize("kind", ["pre-deny", "post-withhold"])
+def test_service_that_claimed_but_answers_late_is_a_failure_recorded_once(
+    guard: GuardEnv, tmp_path: Path, kind: str
 ) -> None:
-    # The service claims the call, then takes 3 s to write the record: the hook cannot decide
-    # itself (that would be a second record) and denies at its deadline instead.
+    # The service claims the call, then takes 4 s to write the record: the hook cannot decide
+    # itself (that would be a second record) and fails closed by its deadline instead: a deny,
+    # or after a tool ran its output withheld (a deny there would let the output through).
     shim = shim_dir(
         tmp_path,
         "slowaudit",
         "import time, claude_guard.failclosed as f\n"
         "real = f.open_audit_log\n"
         "def slow(home):\n"
-        "    time.sleep(3)\n"
+        "    time.sleep(4)\n"
         "    return real(home)\n"
         "f.open_audit_log = slow\n",
     )
     proc = start_service(guard, shim)
     try:
-        event = guard.tool("Read", file_path=str(guard.project / "src" / "app.py"))
-        done = hook(event, {"CLAUDE_GUARD_DEADLINE_SECONDS": "2"})
-        assert done.returncode == 2
+        if kind == "pre-deny":
+            event = guard.tool("Read", file_path=str(guard.project / "src" / "app.py"))
+        else:
+            event = guard.bash_output(PHI_LINE)
+        started = time.monotonic()
+        done = hook(event, {"CLAUDE_GUARD_DEADLINE_SECONDS": "3"})
+        assert time.monotonic() - started < 3 + 1.0  # the deadline, plus process start
         assert b"took the decision but gave no answer in time" in done.stderr
+        if kind == "pre-deny":
+            assert done.returncode == 2
+        else:
+            assert done.returncode == 0
+            updated = json.loads(done.stdout)["hookSpecificOutput"]["updatedToolOutput"]
+            assert "536-22-8726" not in json.dumps(updated)
         wait_for(lambda: len(records(guard)) == 1, 10)
         time.sleep(0.5)
         assert [r["decided_by"] for r in records(guard)] == ["service"]
