@@ -146,6 +146,9 @@ class Service:
     def _accept_loop(self, server: socket.socket) -> None:
         last_sweep = 0.0
         while not self._stopping.is_set():
+            # Checked on every turn, not only when idle: clients keep arriving while a decision
+            # hangs (each then decides in-process), and this service must still make way.
+            self._exit_if_hung()
             try:
                 conn, _ = server.accept()
             except TimeoutError:
@@ -167,13 +170,15 @@ class Service:
             self._last_activity = time.monotonic()
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
-    def _reason_to_exit(self) -> str | None:
-        now = time.monotonic()
+    def _exit_if_hung(self) -> None:
         deciding = self._deciding_since
-        if deciding is not None and now - deciding > HUNG_DECISION_SECONDS:
+        if deciding is not None and time.monotonic() - deciding > HUNG_DECISION_SECONDS:
             self.log(f"a decision has run for over {HUNG_DECISION_SECONDS:g}s; exiting")
             os._exit(70)
-        idle = now - self._last_activity
+
+    def _reason_to_exit(self) -> str | None:
+        deciding = self._deciding_since
+        idle = time.monotonic() - self._last_activity
         if self.idle_seconds > 0 and deciding is None and idle > self.idle_seconds:
             return f"idle for {self.idle_seconds:g}s"
         try:
@@ -252,7 +257,7 @@ class Service:
                 )
             finally:
                 self._deciding_since = None
-        self.decisions += 1
+            self.decisions += 1
         return encode_response(runtime.ANSWERED, answer)
 
     def _stop(self) -> None:

@@ -423,6 +423,44 @@ def test_service_with_a_stuck_decision_exits(guard: GuardEnv, tmp_path: Path) ->
         proc.kill()
 
 
+def test_service_with_a_stuck_decision_exits_even_while_clients_keep_coming(
+    guard: GuardEnv, tmp_path: Path
+) -> None:
+    # Connections arriving every 0.2 s never let accept() time out; the stuck decision must
+    # still end the service.
+    shim = shim_dir(
+        tmp_path,
+        "stuck2",
+        "import time, claude_guard.engine as e\n"
+        "real = e.DecisionEngine.decide\n"
+        "def stuck(self, ev):\n"
+        "    if getattr(ev, 'session_id', '') == 'sess-1':\n"
+        "        time.sleep(600)\n"
+        "    return real(self, ev)\n"
+        "e.DecisionEngine.decide = stuck\n",
+    )
+    proc = start_service(guard, shim, {"CLAUDE_GUARD_SERVICE_HUNG_SECONDS": "2"})
+    try:
+        stuck = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(HOOK)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "CLAUDE_GUARD_DEADLINE_SECONDS": "2"},
+        )
+        assert stuck.stdin is not None
+        stuck.stdin.write(json.dumps(guard.tool("Read", file_path="/x")).encode())
+        stuck.stdin.close()
+        end = time.monotonic() + 15
+        while proc.poll() is None and time.monotonic() < end:
+            control(guard.guard_home, "status", timeout=0.5)
+            time.sleep(0.2)
+        assert proc.poll() == 70
+        stuck.wait(timeout=15)
+    finally:
+        proc.kill()
+
+
 def test_service_crashing_mid_decision_is_decided_by_the_hook(
     guard: GuardEnv, tmp_path: Path
 ) -> None:
