@@ -63,6 +63,13 @@ def encode_meta(fields: dict[str, str]) -> bytes:
     return b"\0".join(os.fsencode(part) for pair in fields.items() for part in pair)
 
 
+def encode_request(fields: dict[str, str], event: bytes = b"") -> bytes:
+    meta = encode_meta(fields)
+    return b"".join(
+        (REQUEST_MAGIC, len(meta).to_bytes(4, "big"), meta, len(event).to_bytes(8, "big"), event)
+    )
+
+
 def decode_meta(data: bytes) -> dict[str, str]:
     parts = data.split(b"\0") if data else []
     if len(parts) % 2:

@@ -372,10 +372,7 @@ _WARM_UP_EVENTS = [
 def control(home: Path, op: str, timeout: float = 5.0) -> str | None:
     """Send `op` ("status" or "stop") to the service of `home`; None if none is running."""
     path = runtime.runtime_dir(home) / runtime.SOCKET_NAME
-    meta = runtime.encode_meta({"op": op})
-    request = b"".join(
-        (runtime.REQUEST_MAGIC, len(meta).to_bytes(4, "big"), meta, (0).to_bytes(8, "big"))
-    )
+    request = runtime.encode_request({"op": op})
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout)

@@ -50,9 +50,6 @@ class BoundedCache(Generic[K, V]):
                 self._entries.popitem(last=False)
         return value
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
 
 class WarmState:
     def __init__(self) -> None:

@@ -179,10 +179,8 @@ def test_another_user_gets_no_decision_even_through_an_open_directory(
     for directory in [run_dir, *run_dir.parents]:
         os.chmod(directory, os.stat(directory).st_mode | 0o005)
     os.chmod(socket_path(guard), 0o666)
-    meta = runtime.encode_meta({"request_id": "0" * 32, "HOME": str(guard.home)})
     raw = json.dumps(guard.tool("Read", file_path=str(guard.project / ".env"))).encode()
-    request = runtime.REQUEST_MAGIC + len(meta).to_bytes(4, "big") + meta
-    request += len(raw).to_bytes(8, "big") + raw
+    request = runtime.encode_request({"request_id": "0" * 32, "HOME": str(guard.home)}, raw)
     probe = (
         "import os, socket, sys\n"
         "os.setgid(65534); os.setuid(65534)\n"
@@ -213,11 +211,7 @@ def test_another_user_gets_no_decision_even_through_an_open_directory(
         runtime.REQUEST_MAGIC + (10**9).to_bytes(4, "big"),
         runtime.REQUEST_MAGIC + (3).to_bytes(4, "big") + b"a\0b" + (0).to_bytes(8, "big"),
         runtime.REQUEST_MAGIC + (0).to_bytes(4, "big") + (2**40).to_bytes(8, "big"),
-        runtime.REQUEST_MAGIC
-        + len(b"request_id\0nothex").to_bytes(4, "big")
-        + b"request_id\0nothex"
-        + (2).to_bytes(8, "big")
-        + b"{}",
+        runtime.encode_request({"request_id": "nothex"}, b"{}"),
         runtime.REQUEST_MAGIC + (5).to_bytes(4, "big") + b"ab",  # ends early
     ],
 )
