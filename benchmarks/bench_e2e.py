@@ -12,15 +12,12 @@ started by the first run (a cold start) and reported separately from the warm ru
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from installed import harness, install
+from installed import harness, installed
 
 
 def session(project: Path) -> list[Any]:
@@ -63,9 +60,8 @@ def main() -> None:
     args = parser.parse_args()
     if harness.find_claude_bin() is None:
         raise SystemExit(harness.missing_claude_message())
-    work = Path(tempfile.mkdtemp(prefix="cg-bench-e2e-"))
-    try:
-        guarded = install(work / "guarded").home
+    with installed("cg-bench-e2e-") as inst:
+        work, guarded = inst.work, inst.home
         plain = work / "plain" / "home"
         plain.mkdir(parents=True)
         cold = one_run(guarded, work, "guarded-cold", 0)
@@ -97,14 +93,6 @@ def main() -> None:
             f"{len(records)} audit records, decided by the service: "
             f"{sum(1 for r in records if r.get('decided_by') == 'service')})"
         )
-    finally:
-        subprocess.run(
-            [str(work / "guarded" / "home" / ".local" / "bin" / "claude-guard"), "service", "stop"],
-            env={"HOME": str(work / "guarded" / "home")},
-            capture_output=True,
-            check=False,
-        )
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

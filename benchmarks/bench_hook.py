@@ -19,18 +19,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from installed import Installed, install, percentile, stop_service
+from installed import Installed, installed, percentile
 
 
 @dataclass
@@ -171,19 +169,12 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--in-process-calls", type=int, default=50)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="cg-bench-"))
-    inst: Installed | None = None
-    try:
-        inst = install(work)
+    with installed("cg-bench-") as inst:
         project = inst.home / "proj"
         (project / ".git").mkdir(parents=True)
         (project / ".env").write_text("TOKEN=x\n")
         found = run(inst, project, args.calls, args.in_process_calls)
         report(found, args.calls, args.in_process_calls)
-    finally:
-        if inst is not None:
-            stop_service(inst)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

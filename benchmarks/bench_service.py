@@ -18,17 +18,15 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import statistics
 import subprocess
 import sys
 import sysconfig
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from installed import Installed, install, percentile, stop_service
+from installed import Installed, installed, percentile, stop_service
 
 SCAN_PROBE = r"""
 import json, sys, time, re, secrets
@@ -106,13 +104,7 @@ def rss_kb(pid: int) -> int:
 
 
 def status(inst: Installed) -> dict[str, Any] | None:
-    done = subprocess.run(
-        [str(inst.home / ".local" / "bin" / "claude-guard"), "service", "status"],
-        capture_output=True,
-        text=True,
-        env=inst.env,
-        check=False,
-    )
+    done = inst.cli("service", "status")
     return json.loads(done.stdout) if done.returncode == 0 else None
 
 
@@ -281,13 +273,7 @@ def concurrency(inst: Installed, project: Path, procs: int, calls: int) -> dict[
         for line in p.read_text().splitlines()
     ][before:]
     ids = [r.get("tool_use_id") for r in records if r.get("session_id") == "bench-conc"]
-    verify = subprocess.run(
-        [str(inst.home / ".local" / "bin" / "claude-guard"), "audit", "verify"],
-        capture_output=True,
-        text=True,
-        env=inst.env,
-        check=False,
-    )
+    verify = inst.cli("audit", "verify")
     latencies = [ms for _, ms, _ in flat]
     return {
         "calls": len(flat),
@@ -315,10 +301,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--cold-runs", type=int, default=10)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="cg-bench-svc-"))
-    inst: Installed | None = None
-    try:
-        inst = install(work)
+    with installed("cg-bench-svc-") as inst:
         project = inst.home / "proj"
         (project / "src").mkdir(parents=True)
         (project / ".git").mkdir()
@@ -326,7 +309,7 @@ def main() -> None:
         for i in range(20):
             (project / "src" / f"m{i}.py").write_text(f"def f{i}(x):\n    return x + {i}\n" * 200)
         print("throughput (content scanner, no cache, best of 3):")
-        for name, r in throughput(inst, work).items():
+        for name, r in throughput(inst, inst.work).items():
             print(
                 f"  {name}: {r['mb']:.1f} MB at {r['mb_s']:.1f} MB/s "
                 f"(one-regex floor {r['floor_mb_s']:.0f} MB/s; {r['findings']} findings)"
@@ -362,10 +345,6 @@ def main() -> None:
             or not c["chain_verifies"]
         ):
             raise SystemExit("concurrency run lost, duplicated or mis-decided calls")
-    finally:
-        if inst is not None:
-            stop_service(inst)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

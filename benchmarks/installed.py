@@ -6,11 +6,15 @@ adds an import finder to every interpreter start, which would inflate the floor.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +39,31 @@ class Installed:
     def guard_home(self) -> Path:
         return self.home / ".claude-guard"
 
+    @property
+    def work(self) -> Path:
+        """The throwaway directory around the HOME, for projects and data."""
+        return self.home.parent
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        launcher = self.home / ".local" / "bin" / "claude-guard"
+        return subprocess.run(
+            [str(launcher), *args], env=self.env, capture_output=True, text=True, check=False
+        )
+
+
+@contextlib.contextmanager
+def installed(prefix: str) -> Iterator[Installed]:
+    """claude-guard installed in a throwaway HOME; its service stopped and all removed after."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    inst: Installed | None = None
+    try:
+        inst = install(work)
+        yield inst
+    finally:
+        if inst is not None:
+            stop_service(inst)
+        shutil.rmtree(work, ignore_errors=True)
+
 
 def install(work: Path) -> Installed:
     home = work / "home"
@@ -57,7 +86,4 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def stop_service(inst: Installed) -> None:
-    launcher = inst.home / ".local" / "bin" / "claude-guard"
-    subprocess.run(
-        [str(launcher), "service", "stop"], env=inst.env, capture_output=True, check=False
-    )
+    inst.cli("service", "stop")
