@@ -61,16 +61,29 @@ class TouchSet:
         target = ContentTarget(via, path=path, first_line=first_line, line_limit=limit)
         self.contents.append(target)
 
-    def add(self, raw: str, cwd: str, accesses: tuple[Access, ...], via: str) -> None:
+    def add(self, raw: str, cwd: str, accesses: tuple[Access, ...], via: str) -> NormalPath | None:
+        """Record `raw` as touched; the path, or None if there is none (an unusable path is
+        recorded as unresolved, so the policy's fallback decides it)."""
         if not raw:
-            return
+            return None
         try:
             path = normalise(raw, cwd)
         except PathError as exc:
             self.unresolved.append(f"{via}: {exc}")
-            return
+            return None
         for access in accesses:
             self.touches.append(Touch(path, access, via))
+        return path
+
+    def add_readable(
+        self, raw: str, cwd: str, accesses: tuple[Access, ...], via: str
+    ) -> NormalPath | None:
+        """`add`, and queue the file's content for a scan when it exists: whatever reads it
+        shows the content to the model."""
+        path = self.add(raw, cwd, accesses, via)
+        if path is not None and path.exists and not path.is_dir:
+            self.add_file(via, path)
+        return path
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +103,8 @@ def touches_of_tool(tool_name: str, tool_input: dict[str, Any], ctx: TouchContex
         # MCP and unknown tools: any argument that looks like a path may be read or written,
         # and every string argument may carry data out (a query, a message body).
         for via, value in _path_like_arguments(tool_input, "tool_input", found.unresolved):
-            found.add(value, ctx.cwd, READ_WRITE, via)
-            for touch in found.touches[-1:]:
-                # An MCP tool that reads a file returns its contents: scan it like a Read.
-                if touch.path.exists and not touch.path.is_dir:
-                    found.add_file(via, touch.path)
+            # An MCP tool that reads a file returns its contents: scan it like a Read.
+            found.add_readable(value, ctx.cwd, READ_WRITE, via)
         found.add_text("arguments", "\n".join(_string_leaves(tool_input, 0, found.unresolved)))
     return found
 
@@ -108,13 +118,11 @@ def touches_of_prompt(prompt: str, cwd: str, home: str) -> TouchSet:
         found.touches.append(Touch(memory, Access.READ, via))
         if not memory.is_dir:
             found.add_file(via, memory)
-    memory_count = len(found.touches)
     for mention in _MENTION.finditer(prompt):
         raw = mention.group(1).strip('"').split("#", 1)[0].rstrip(".,;:!?)]}'\"")
-        found.add(raw, cwd, (Access.READ,), "prompt @mention")
-    for touch in found.touches[memory_count:]:  # memory files were queued for a scan above
-        if not touch.path.is_dir:
-            found.add_file(f"@{touch.path.raw}", touch.path)
+        path = found.add(raw, cwd, (Access.READ,), "prompt @mention")
+        if path is not None and not path.is_dir:
+            found.add_file(f"@{path.raw}", path)
     return found
 
 
@@ -126,9 +134,9 @@ _MENTION = re.compile(r"(?:^|(?<=[\s(\[{'\"]))@(\"[^\"]+\"|[^\s]+)")
 
 def _read(key: str) -> Any:
     def handler(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
-        found.add(str(tool_input.get(key, "")), ctx.cwd, (Access.READ,), key)
-        for touch in found.touches[-1:]:
-            found.add_file(key, touch.path, *_line_window(tool_input))
+        path = found.add(str(tool_input.get(key, "")), ctx.cwd, (Access.READ,), key)
+        if path is not None:
+            found.add_file(key, path, *_line_window(tool_input))
 
     return handler
 
@@ -149,11 +157,8 @@ def _write(key: str, *content_keys: str) -> Any:
 
 
 def _grep(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
-    root = str(tool_input.get("path") or ctx.cwd)
-    found.add(root, ctx.cwd, (Access.READ,), "path")
-    try:
-        start = normalise(root, ctx.cwd)
-    except PathError:
+    start = found.add(str(tool_input.get("path") or ctx.cwd), ctx.cwd, (Access.READ,), "path")
+    if start is None:
         return
     if not start.is_dir:
         found.add_file("path", start)
@@ -240,13 +245,13 @@ def _literal_prefix(pattern: str) -> str:
 def _web_fetch(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
     url = str(tool_input.get("url", ""))
     found.add_text("url", url)
-    if not url.lower().startswith("file:"):
-        found.egress.append(f"WebFetch {_host_of(url)}")
     found.add_text("prompt", tool_input.get("prompt"))
     if url.lower().startswith("file:"):
-        found.add(
-            re.sub(r"^file:(//)?", "", url, flags=re.IGNORECASE), ctx.cwd, (Access.READ,), "url"
-        )
+        # A local file the fetch would read and summarise: path rules and its content.
+        local = re.sub(r"^file:(//)?", "", url, flags=re.IGNORECASE)
+        found.add_readable(local, ctx.cwd, (Access.READ,), "url")
+    else:
+        found.egress.append(f"WebFetch {_host_of(url)}")
 
 
 def _web_search(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
@@ -288,17 +293,10 @@ def _bash(tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> Non
         if access.mode == "write":
             found.add(access.path, ctx.cwd, (Access.WRITE,), via)
             continue
-        found.add(access.path, ctx.cwd, (Access.READ,), via)
-        for touch in found.touches[-1:]:
-            if touch.path.exists and not touch.path.is_dir:
-                found.add_file(via, touch.path)
+        found.add_readable(access.path, ctx.cwd, (Access.READ,), via)
     for directory in analysis.recursive_reads:
-        try:
-            start = normalise(directory, ctx.cwd)
-        except PathError:
-            continue
-        found.touches.append(Touch(start, Access.READ, "command (recursive read)"))
-        if start.is_dir:
+        start = found.add(directory, ctx.cwd, (Access.READ,), "command (recursive read)")
+        if start is not None and start.is_dir:
             _recursive_read(start, ctx, found, None, "command")
     if analysis.env_dump:
         # The environment holds tokens: treated as a read of the process environment, so the
