@@ -9,9 +9,7 @@ so no line is interleaved, lost or duplicated, and the chain stays linear.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import getpass
 import hashlib
 import hmac
@@ -19,7 +17,7 @@ import json
 import os
 import secrets
 import socket
-from collections.abc import Iterator, MutableMapping
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from typing import Any
 import structlog
 
 from claude_guard import __version__
+from claude_guard.fsutil import atomic_write, locked
 
 # Every key a record may carry. Anything else is dropped before it can reach the disk, so a
 # careless caller cannot log a file's contents or a matched value by adding a field.
@@ -144,7 +143,7 @@ class ChainedJsonlSink:
 
     def msg(self, **record: Any) -> None:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with self._locked():
+        with locked(self.directory / ".lock"):
             state = self._read_state()
             record["seq"] = state["seq"] + 1
             record["prev"] = state["mac"]
@@ -163,15 +162,6 @@ class ChainedJsonlSink:
     # Same interface for every level structlog may call.
     info = warning = error = msg
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        fd = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)  # closing releases the lock
-
     def _read_state(self) -> dict[str, Any]:
         try:
             state = json.loads((self.directory / ".chain").read_text())
@@ -183,9 +173,7 @@ class ChainedJsonlSink:
             return {"seq": 0, "mac": "state-damaged"}
 
     def _write_state(self, state: dict[str, Any]) -> None:
-        tmp = self.directory / ".chain.tmp"
-        tmp.write_text(json.dumps(state))
-        os.replace(tmp, self.directory / ".chain")
+        atomic_write(self.directory / ".chain", json.dumps(state).encode())
 
 
 # ----------------------------------------------------------------------------- logger

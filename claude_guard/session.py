@@ -14,22 +14,22 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from claude_guard.fsutil import atomic_write, locked, remove_locked
 from claude_guard.policy.loader import guard_home
 
 SESSIONS_DIR = "sessions"
 SWEEP_STAMP = ".last-sweep"
+LOCK_SUFFIX = ".lock"
 SWEEP_INTERVAL_SECONDS = 3600.0
 DEFAULT_MAX_AGE_SECONDS = 7 * 24 * 3600.0
 # Bounds keep every hook's load/save cheap however long a session runs. When a table is full the
@@ -143,7 +143,7 @@ class Session:
         self.directory = sessions_dir(home)
         name = safe_session_name(session_id)
         self.path = self.directory / f"{name}.json"
-        self._lock_path = self.directory / f"{name}.lock"
+        self._lock_path = self.directory / f"{name}{LOCK_SUFFIX}"
         self._memory: SessionState | None = None
         self.storage_error: str | None = None  # e.g. "OSError:ENOSPC"; safe to log
         self.recovered = False  # a corrupt state file was discarded
@@ -202,25 +202,13 @@ class Session:
 
     def _write(self, state: SessionState) -> None:
         data = json.dumps(state.to_json(), separators=(",", ":"), sort_keys=True).encode()
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:  # mkstemp creates it 0600
-                handle.write(data)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write(self.path, data)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         _ensure_private_dir(self.directory)
-        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with locked(self._lock_path):
             yield
-        finally:
-            os.close(fd)  # closing releases the lock
 
     # ------------------------------------------------------------------ what callers record
 
@@ -314,9 +302,7 @@ def _describe_os_error(exc: OSError) -> str:
 def end_session(session_id: str, home: Path | None = None) -> None:
     """SessionEnd: forget the session (state and lock file). Missing files are fine."""
     session = Session(session_id, home)
-    for path in (session.path, session._lock_path):
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+    remove_locked(session._lock_path, session.path)
 
 
 def sweep(
@@ -337,7 +323,13 @@ def sweep(
         if entry.name == SWEEP_STAMP or not entry.is_file(follow_symlinks=False):
             continue
         with contextlib.suppress(FileNotFoundError):
-            if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+            if entry.stat(follow_symlinks=False).st_mtime >= cutoff:
+                continue
+            if entry.name.endswith(LOCK_SUFFIX):
+                # Only under the lock, and never while a hook holds it: removing a held lock
+                # file would let the next process lock a different file.
+                removed += remove_locked(Path(entry.path), wait=False)
+            else:
                 os.unlink(entry.path)
                 removed += 1
     return removed

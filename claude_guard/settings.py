@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from claude_guard.fsutil import atomic_write
 
 HOOK_SCRIPT_NAME = "claude_guard_hook.py"
 # Tool events get every tool ("*"); the others take no matcher.
@@ -112,19 +113,11 @@ def without_hooks(settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_settings(path: Path, settings: dict[str, Any]) -> None:
-    """Atomic replace, keeping the file's permissions."""
+    """Atomic replace, keeping the file's permissions (and a symlink, if it is one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(settings, handle, indent=2)
-            handle.write("\n")
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = json.dumps(settings, indent=2, ensure_ascii=False) + "\n"
+    atomic_write(path, text.encode("utf-8"), mode)
 
 
 def install_hooks(path: Path, command: str) -> None:

@@ -213,3 +213,19 @@ def test_maybe_sweep_runs_at_most_once_per_interval(tmp_path: Path) -> None:
     assert stale.exists()
     assert maybe_sweep(3600, tmp_path, interval_seconds=600, now=now + 700) >= 1
     assert not stale.exists()
+
+
+def test_sweep_leaves_a_lock_that_a_hook_holds(tmp_path: Path) -> None:
+    # Removing a held lock file would let the next process lock a new file while the holder
+    # still works on the old one: two writers, lost updates (phi_seen among them).
+    from claude_guard.fsutil import locked
+
+    Session("busy", tmp_path).record_file("/p/a", [])
+    lock = sessions_dir(tmp_path) / "busy.lock"
+    now = time.time()
+    os.utime(lock, (now - 10_000, now - 10_000))
+    with locked(lock):
+        assert sweep(3600, tmp_path, now) == 0
+        assert lock.exists()
+    assert sweep(3600, tmp_path, now) == 1
+    assert not lock.exists()

@@ -81,3 +81,18 @@ def test_invalid_settings_are_left_alone(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match=r"settings.json:2: not valid JSON"):
         install_hooks(path, CMD)
     assert path.read_text() == '{"model": "opus",\n  oops}'
+
+
+def test_a_symlinked_settings_file_stays_a_link_and_keeps_its_text(tmp_path: Path) -> None:
+    # A dotfiles checkout links ~/.claude/settings.json to a tracked file: install must change
+    # the tracked file, not replace the link, and must not escape its non-ASCII text.
+    dotfiles = tmp_path / "dotfiles" / "settings.json"
+    dotfiles.parent.mkdir()
+    dotfiles.write_text(json.dumps({"statusLine": "Grüße ✓"}, ensure_ascii=False))
+    link = tmp_path / ".claude" / "settings.json"
+    link.parent.mkdir()
+    link.symlink_to(dotfiles)
+    install_hooks(link, CMD)
+    assert link.is_symlink()
+    assert _ours(json.loads(dotfiles.read_text()))["SessionEnd"] == 1
+    assert "Grüße ✓" in dotfiles.read_text(encoding="utf-8")
