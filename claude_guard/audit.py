@@ -173,6 +173,8 @@ class ChainedJsonlSink:
             return {"seq": 0, "mac": "state-damaged"}
 
     def _write_state(self, state: dict[str, Any]) -> None:
+        # Signed, so that `audit verify` can tell whether the newest records were removed.
+        state = {**state, "sig": _state_signature(state["seq"], state["mac"], self._key)}
         atomic_write(self.directory / ".chain", json.dumps(state).encode())
 
 
@@ -219,7 +221,9 @@ class VerifyResult:
 
 
 def verify_chain(directory: Path, key: bytes) -> VerifyResult:
-    """Check every record's MAC and its link to the one before, across all daily files."""
+    """Check every record's MAC and its link to the one before, across all daily files, and
+    that the last record is the one the signed chain state names (so removing the newest
+    records shows too)."""
     chain_key = derive_key(key, "audit-chain")
     problems: list[str] = []
     prev, seq, count = GENESIS, 0, 0
@@ -230,7 +234,10 @@ def verify_chain(directory: Path, key: bytes) -> VerifyResult:
             try:
                 record = json.loads(line)
                 mac = record.pop("mac")
-            except (ValueError, KeyError, AttributeError):
+            except (ValueError, KeyError, AttributeError, TypeError):
+                problems.append(f"{where}: not a signed record")
+                continue
+            if not isinstance(mac, str) or not isinstance(record.get("seq"), int):
                 problems.append(f"{where}: not a signed record")
                 continue
             if not hmac.compare_digest(mac, sign(record, chain_key)):
@@ -239,7 +246,31 @@ def verify_chain(directory: Path, key: bytes) -> VerifyResult:
                 problems.append(
                     f"{where}: chain broken (a record before it was removed or altered)"
                 )
-            if record.get("seq") != seq + 1:
-                problems.append(f"{where}: sequence {record.get('seq')} after {seq}")
-            prev, seq = mac, int(record.get("seq", seq + 1))
+            if record["seq"] != seq + 1:
+                problems.append(f"{where}: sequence {record['seq']} after {seq}")
+            prev, seq = mac, record["seq"]
+    problems += _check_tail(directory, chain_key, seq, prev, count)
     return VerifyResult(count, problems)
+
+
+def _check_tail(directory: Path, chain_key: bytes, seq: int, mac: str, count: int) -> list[str]:
+    try:
+        state = json.loads((directory / ".chain").read_text())
+    except FileNotFoundError:
+        return [".chain: missing, but records exist"] if count else []
+    except ValueError:
+        return [".chain: not readable"]
+    if not isinstance(state, dict) or not hmac.compare_digest(
+        str(state.get("sig", "")), _state_signature(state.get("seq"), state.get("mac"), chain_key)
+    ):
+        return [".chain: signature mismatch (chain state altered)"]
+    if state.get("seq") != seq or state.get("mac") != mac:
+        return [
+            f".chain: the log ends at record {seq} but {state.get('seq')} were written "
+            "(the newest records were removed)"
+        ]
+    return []
+
+
+def _state_signature(seq: object, mac: object, chain_key: bytes) -> str:
+    return hmac.new(chain_key, f"{seq}:{mac}".encode(), hashlib.sha256).hexdigest()

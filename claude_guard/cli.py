@@ -19,6 +19,7 @@ import yaml
 from claude_guard import __version__
 from claude_guard.audit import load_or_create_key, verify_chain
 from claude_guard.engine import DecisionEngine
+from claude_guard.fsutil import atomic_write
 from claude_guard.hookmain import HookFailure, decode_event, validate_event
 from claude_guard.models import ValidationError, describe_validation_error
 from claude_guard.paths import find_project_root
@@ -224,14 +225,16 @@ def install(scope: str, project_dir: Path | None) -> None:
     for sub in ("hooks", "policies", "audit", "keys"):
         (home / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(home, 0o700)
+    # Replaced atomically: a hook starting mid-install must never run a half-written script
+    # (an empty one exits 0, an allow) or read a half-written default policy.
     script = home / "hooks" / HOOK_SCRIPT_NAME
-    shutil.copyfile(packaged_file("hooks", HOOK_SCRIPT_NAME), script)
-    os.chmod(script, 0o755)  # noqa: S103 - Claude Code must be able to run it
+    hook_source = packaged_file("hooks", HOOK_SCRIPT_NAME).read_bytes()
+    atomic_write(script, hook_source, 0o755)
     # The shipped default is replaced on every install; the user's own policy.yaml never is.
     for shipped in packaged_file("policies").rglob("*.yaml"):
         target = home / "policies" / shipped.relative_to(packaged_file("policies"))
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shipped, target)
+        atomic_write(target, shipped.read_bytes(), 0o644)
     load_or_create_key(home / "keys" / "installation.key")
     target = settings_path(scope, project_dir)
     try:
@@ -351,7 +354,10 @@ def scan(paths: tuple[Path, ...], as_json: bool, sarif: bool) -> None:
     except PolicyError as exc:
         _fail(str(exc), 2)
     home = guard_home()
-    key = load_or_create_key(home / "keys" / "installation.key")
+    try:
+        key = load_or_create_key(home / "keys" / "installation.key")
+    except OSError as exc:
+        _fail(f"cannot read the installation key ({type(exc).__name__}: {exc.strerror})", 2)
     show_progress = sys.stderr.isatty() and not (as_json or sarif)
     results = []
     with contextlib.ExitStack() as stack:
@@ -398,9 +404,12 @@ def audit_verify() -> None:
     """Check that no audit record was altered, removed or reordered."""
     home = guard_home()
     key_path = home / "keys" / "installation.key"
-    if not key_path.exists():
+    try:
+        result = verify_chain(home / "audit", key_path.read_bytes())
+    except FileNotFoundError:
         _fail(f"no installation key at {key_path}", 1)
-    result = verify_chain(home / "audit", key_path.read_bytes())
+    except OSError as exc:
+        _fail(f"cannot read the audit log or key ({type(exc).__name__}: {exc.strerror})", 1)
     for problem in result.problems:
         click.echo(problem)
     status = "intact" if not result.problems else f"{len(result.problems)} problem(s)"

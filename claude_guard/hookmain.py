@@ -202,7 +202,7 @@ def _response_of(event: AnyEvent) -> dict[str, Any]:
 def _event_fields(event: AnyEvent) -> dict[str, Any]:
     fields = {k: safe_id(getattr(event, k, None)) for k in _ID_FIELDS}
     fields["event"] = event.hook_event_name
-    fields["tool"] = getattr(event, "tool_name", None)
+    fields["tool"] = safe_id(getattr(event, "tool_name", None))
     return fields
 
 

@@ -107,7 +107,11 @@ def read_layer_file(path: Path) -> bytes:
 def load_layer_data(layer: str, path: Path, data: bytes) -> LoadedLayer:
     if len(data) > MAX_POLICY_BYTES:
         raise PolicyError(f"{path}: policy file is larger than {MAX_POLICY_BYTES} bytes")
-    policy = parse_policy_text(data.decode("utf-8", errors="strict"), str(path))
+    try:
+        text = data.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{path}: policy file is not UTF-8 (byte {exc.start})") from None
+    policy = parse_policy_text(text, str(path))
     return LoadedLayer(layer, path, hashlib.sha256(data).hexdigest(), policy)
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from claude_guard.audit import AuditLog, load_or_create_key, verify_chain
 
@@ -37,27 +40,46 @@ def test_unknown_fields_and_empty_values_are_dropped(tmp_path: Path) -> None:
     assert "SECRET_CONTENT" not in json.dumps(record)
 
 
-def test_altered_record_is_detected(tmp_path: Path) -> None:
+def _altered(lines: list[str]) -> list[str]:
+    return [lines[0], lines[1].replace('"deny"', '"allow"'), lines[2]]
+
+
+@pytest.mark.parametrize(
+    ("tamper", "expected"),
+    [
+        (_altered, ":2: MAC mismatch"),
+        (lambda lines: [lines[0], lines[2]], "chain broken"),
+        # The newest records removed: every remaining link is intact, only the signed chain
+        # state tells.
+        (lambda lines: lines[:1], "the newest records were removed"),
+        (lambda lines: [*lines, "[1, 2]"], ":4: not a signed record"),
+        (lambda lines: [*lines, '{"mac": 5, "seq": "x"}'], ":4: not a signed record"),
+    ],
+    ids=["altered", "removed", "tail-removed", "json-list", "wrong-types"],
+)
+def test_tampering_is_detected_and_never_crashes_verify(
+    tmp_path: Path, tamper: Callable[[list[str]], list[str]], expected: str
+) -> None:
     log = _log(tmp_path)
     for i in range(3):
         log.record(event="PreToolUse", tool_use_id=f"t{i}", decision="deny")
     path = next(log.directory.glob("*.jsonl"))
-    lines = path.read_text().splitlines()
-    lines[1] = lines[1].replace('"deny"', '"allow"')
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(tamper(path.read_text().splitlines())) + "\n")
     problems = verify_chain(log.directory, log.key).problems
-    assert any(":2: MAC mismatch" in p for p in problems)
+    assert any(expected in p for p in problems), problems
 
 
-def test_removed_record_is_detected(tmp_path: Path) -> None:
+def test_a_forged_chain_state_is_detected(tmp_path: Path) -> None:
     log = _log(tmp_path)
     for i in range(3):
         log.record(event="PreToolUse", tool_use_id=f"t{i}", decision="deny")
     path = next(log.directory.glob("*.jsonl"))
-    lines = path.read_text().splitlines()
-    path.write_text("\n".join([lines[0], lines[2]]) + "\n")
+    first = json.loads(path.read_text().splitlines()[0])
+    path.write_text(path.read_text().splitlines()[0] + "\n")
+    state = {"seq": 1, "mac": first["mac"], "sig": "0" * 64}  # no key: cannot sign it
+    (log.directory / ".chain").write_text(json.dumps(state))
     problems = verify_chain(log.directory, log.key).problems
-    assert any("chain broken" in p for p in problems)
+    assert any("chain state altered" in p for p in problems)
 
 
 def test_a_different_key_cannot_forge_records(tmp_path: Path) -> None:

@@ -246,3 +246,10 @@ def test_an_mcp_path_that_cannot_be_used_is_unresolved_not_a_scan_of_the_one_bef
         )
     )
     assert answer.exit_code == 2 and "NUL byte" in answer.stderr
+
+
+def test_a_policy_file_that_is_not_utf8_is_a_clear_deny(guard: GuardEnv, run) -> None:
+    path = guard.project / ".claude-guard.yaml"
+    path.write_bytes(b"mode: enforce\n# caf\xe9\n")
+    answer = run(guard.tool("Read", file_path=str(guard.project / "src" / "app.py")))
+    assert answer.exit_code == 2 and f"{path}: policy file is not UTF-8" in answer.stderr
