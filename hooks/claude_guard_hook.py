@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 EXIT_BLOCK = 2
 SIGKILL = 9  # the same on every Unix; spares importing signal (and enum) on every call
 DEFAULT_DEADLINE_SECONDS = 10.0
+# Claude Code kills a hook after its configured timeout (30 s, claude_guard/settings.py) and
+# then lets the call through: the deadline, the last-resort wait and building a failure answer
+# must all fit inside it, whatever the environment asks for.
+MAX_DEADLINE_SECONDS = 20.0
 DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024  # hard ceiling; the policy sets the real limit
 _answered = _thread.allocate_lock()
 _child = {"pid": 0, "timed_out": False}  # the evaluating child, killed at the deadline
@@ -78,12 +82,12 @@ def answer(exit_code: int, stdout: str | bytes, stderr: str | bytes) -> None:
         os._exit(code)
 
 
-def env_number(name: str, default: float) -> float:
+def env_number(name: str, default: float, most: float = float("inf")) -> float:
     try:
         value = float(os.environ.get(name, default))
     except ValueError:
         return default
-    return value if value > 0 else default
+    return min(value, most) if value > 0 else default
 
 
 def start_watchdog(seconds: float, deadline: float) -> None:
@@ -441,7 +445,9 @@ def decide_with_service(raw: bytes, started: float, deadline_seconds: float) -> 
 
 
 def main() -> None:
-    deadline_seconds = env_number("CLAUDE_GUARD_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS)
+    deadline_seconds = env_number(
+        "CLAUDE_GUARD_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS, MAX_DEADLINE_SECONDS
+    )
     started = time.monotonic()
     limit = int(env_number("CLAUDE_GUARD_MAX_EVENT_BYTES", DEFAULT_MAX_EVENT_BYTES))
     # Reading gets most of the deadline, so a stuck stdin is reported as such, not as a timeout.

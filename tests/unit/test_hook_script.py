@@ -181,3 +181,27 @@ def test_native_crash_after_a_tool_ran_withholds_its_output(guard: GuardEnv, tmp
     assert done.returncode == 0
     updated = json.loads(done.stdout)["hookSpecificOutput"]["updatedToolOutput"]
     assert "536-22-8726" not in json.dumps(updated) and updated["interrupted"] is False
+
+
+def test_the_hook_always_answers_before_claude_codes_own_timeout() -> None:
+    # Past its configured timeout Claude Code kills the hook and lets the call through. However
+    # large a deadline the environment asks for, every path of the hook ends before that.
+    import importlib.util
+
+    from claude_guard.settings import HOOK_TIMEOUT_SECONDS
+
+    spec = importlib.util.spec_from_file_location("hook_under_test", HOOK)
+    assert spec is not None and spec.loader is not None
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    os.environ["CLAUDE_GUARD_DEADLINE_SECONDS"] = "1e9"
+    try:
+        deadline = hook.env_number(
+            "CLAUDE_GUARD_DEADLINE_SECONDS",
+            hook.DEFAULT_DEADLINE_SECONDS,
+            hook.MAX_DEADLINE_SECONDS,
+        )
+    finally:
+        del os.environ["CLAUDE_GUARD_DEADLINE_SECONDS"]
+    worst = deadline + hook.FAILURE_ANSWER_SECONDS + hook.LAST_RESORT_SECONDS
+    assert worst < HOOK_TIMEOUT_SECONDS
