@@ -144,7 +144,13 @@ class DecisionEngine:
 
     def _session_rules(self, session_id: str, found: TouchSet, subject: str) -> Decision | None:
         """Policy that depends on what this session already touched (session memory)."""
-        state = Session(session_id, self.guard_home).load()
+        session = Session(session_id, self.guard_home)
+        state = session.load()
+        seen_how = (
+            "may have been seen in this session (its state could not be read)"
+            if session.history_unknown
+            else "was seen in this session"
+        )
         rules = self.policy.session
         hits: list[tuple[Action, str, str]] = []
         for touch in found.touches:
@@ -172,8 +178,7 @@ class DecisionEngine:
                     (
                         rules[f"after_{kind}.egress"],
                         f"session:after_{kind}.egress",
-                        f"{kind} was seen in this session, and this call sends data out "
-                        f"({found.egress[0]})",
+                        f"{kind} {seen_how}, and this call sends data out ({found.egress[0]})",
                     )
                 )
             if outside:
@@ -181,8 +186,8 @@ class DecisionEngine:
                     (
                         rules[f"after_{kind}.write_outside_project"],
                         f"session:after_{kind}.write_outside_project",
-                        f"{kind} was seen in this session, and this call writes outside "
-                        f"the project ({outside[0]})",
+                        f"{kind} {seen_how}, and this call writes outside the project "
+                        f"({outside[0]})",
                     )
                 )
         strictest = Action.strictest(*(h[0] for h in hits))

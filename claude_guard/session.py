@@ -158,7 +158,7 @@ class Session:
             return self._read()
         except OSError as exc:
             self.storage_error = _describe_os_error(exc)
-            return SessionState()
+            return unknown_history()
 
     def update(self, change: Callable[[SessionState], T]) -> T:
         """Exclusive read-modify-write: apply `change` to the current state and save it."""
@@ -181,7 +181,7 @@ class Session:
                 self._memory = state
                 return saved_result[0]
             # Carry on in memory: later calls on this handle see the same placeholders.
-            self._memory = SessionState()
+            self._memory = unknown_history()
             return change(self._memory)
 
     def _read(self) -> SessionState:
@@ -195,14 +195,18 @@ class Session:
                 raise ValueError("session state too large")
             return SessionState.from_json(json.loads(raw))
         except (ValueError, TypeError, RecursionError):
-            # Corrupt, truncated by a crash of an older version, or tampered with: the state is
-            # a cache of what the session saw, so starting fresh is safe; crashing is not.
+            # Corrupt, truncated by a crash of an older version, or tampered with. Crashing is
+            # not an option, and neither is forgetting: a fresh state would lift `after_phi`.
             self.recovered = True
-            return SessionState()
+            return unknown_history()
+
+    @property
+    def history_unknown(self) -> bool:
+        """The state could not be read: what the session saw is assumed, not known."""
+        return self.recovered or self.storage_error is not None
 
     def _write(self, state: SessionState) -> None:
-        data = json.dumps(state.to_json(), separators=(",", ":"), sort_keys=True).encode()
-        atomic_write(self.path, data)
+        atomic_write(self.path, _serialise(state))
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -266,6 +270,12 @@ def _note_seen(state: SessionState, category: str, finding_type: str) -> None:
     state.secret_seen |= category == "secret"
 
 
+def unknown_history() -> SessionState:
+    """The state to assume when the real one cannot be read: that the session saw PHI and
+    secrets, so the session rules stay as strict as they may have been."""
+    return SessionState(phi_seen=True, secret_seen=True)
+
+
 def _bound(state: SessionState) -> None:
     """Drop the oldest entries of any table over its bound (dicts keep insertion order)."""
     for table, limit in (
@@ -274,6 +284,18 @@ def _bound(state: SessionState) -> None:
         (state.tainted, MAX_TAINTED),
     ):
         _trim(table, limit)
+
+
+def _serialise(state: SessionState) -> bytes:
+    """The file's bytes, always within MAX_STATE_BYTES: a file over the cap could not be read
+    back, and the session would forget what it saw. The largest table gives way first."""
+    while True:
+        data = json.dumps(state.to_json(), separators=(",", ":"), sort_keys=True).encode()
+        tables: list[dict[str, Any]] = [state.placeholders, state.files, state.tainted]
+        largest = max(tables, key=len)
+        if len(data) <= MAX_STATE_BYTES or not largest:
+            return data
+        _trim(largest, len(largest) // 2)
 
 
 def _trim(table: dict[str, Any], limit: int) -> None:

