@@ -9,6 +9,8 @@ are separate stages.
 from __future__ import annotations
 
 import dataclasses
+import os
+import posixpath
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +32,8 @@ from claude_guard.models import (
     parse_tool_input,
 )
 from claude_guard.pathrules import PathMatch, PathRuleSet
-from claude_guard.paths import home_dir, normalise
+from claude_guard.paths import home_dir, is_within, normalise
+from claude_guard.policy.loader import guard_home
 from claude_guard.policy.merge import EffectivePolicy
 from claude_guard.policy.schema import Access, Action, Mode
 from claude_guard.redact import redact_tool_response
@@ -265,6 +268,9 @@ class DecisionEngine:
         unless something already denies: an `ask` for an unanalysable part must not hide a
         secret that would be denied."""
         verdicts = [self._path_verdict(found, subject)]
+        own = self._guard_home_verdict(found, subject)
+        if own is not None:
+            verdicts.append(own)
         if found.unresolved:
             verdicts.append(
                 self._decision(
@@ -306,6 +312,28 @@ class DecisionEngine:
             tuple(dict.fromkeys(m.rule.qualified_id for m in deciding)),
             paths=tuple(dict.fromkeys(m.path for m in deciding)),
         )
+
+    def _guard_home_verdict(self, found: TouchSet, subject: str) -> Decision | None:
+        """Built in, whatever the policy says: claude-guard's own home (its policies, audit
+        log, sessions) cannot be written, nor its key read. The default policy names
+        ~/.claude-guard; this also covers a home moved with CLAUDE_GUARD_HOME."""
+        home = os.path.realpath(self.guard_home or guard_home())
+        keys = posixpath.join(home, "keys")
+        for touch in found.touches:
+            spellings = touch.path.spellings()
+            if any(is_within(s, keys) for s in spellings):
+                what = "installation key"
+            elif touch.access is Access.WRITE and any(is_within(s, home) for s in spellings):
+                what = "home"
+            else:
+                continue
+            return self._decision(
+                Action.DENY,
+                f"{subject}: {touch.path.lexical} is claude-guard's own {what}",
+                ("builtin:guard-home",),
+                paths=(touch.path.lexical,),
+            )
+        return None
 
     def _allow(self, reason: str, notes: tuple[str, ...] = ()) -> Decision:
         return Decision(Action.ALLOW, self.policy.mode, reason, notes=notes)

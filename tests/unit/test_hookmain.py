@@ -253,3 +253,27 @@ def test_a_policy_file_that_is_not_utf8_is_a_clear_deny(guard: GuardEnv, run) ->
     path.write_bytes(b"mode: enforce\n# caf\xe9\n")
     answer = run(guard.tool("Read", file_path=str(guard.project / "src" / "app.py")))
     assert answer.exit_code == 2 and f"{path}: policy file is not UTF-8" in answer.stderr
+
+
+def test_a_moved_guard_home_is_protected_like_the_default_one(
+    guard: GuardEnv, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The default policy names ~/.claude-guard; with CLAUDE_GUARD_HOME elsewhere, the engine's
+    # built-in rule still keeps the model from rewriting the policy or reading the key.
+    moved = tmp_path / "elsewhere" / "guard"
+    (moved / "policies").mkdir(parents=True)
+    (moved / "policies" / "default.yaml").write_bytes(
+        (guard.guard_home / "policies" / "default.yaml").read_bytes()
+    )
+    monkeypatch.setenv("CLAUDE_GUARD_HOME", str(moved))
+    policy = moved / "policies" / "default.yaml"
+    write = run(guard.tool("Write", file_path=str(policy), content="mode: monitor\n"))
+    assert write.exit_code == 2 and "claude-guard's own home" in write.stderr
+    run(guard.tool("Read", file_path=str(guard.project / "src" / "app.py")))  # creates the key
+    key = moved / "keys" / "installation.key"
+    assert key.exists()
+    assert run(guard.tool("Bash", command=f"base64 {key}")).exit_code == 2
+    audit_dir = moved / "audit" / "x.jsonl"
+    log = run(guard.tool("Bash", command=f"echo forged >> {audit_dir}"))
+    assert log.exit_code == 2 and "claude-guard's own home" in log.stderr
+    assert run(guard.tool("Read", file_path=str(guard.project / "src" / "app.py"))).exit_code == 0
