@@ -9,7 +9,8 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-guard_home="$HOME/.claude-guard"
+# CLAUDE_GUARD_HOME moves everything the package keeps (see policy/loader.py guard_home()).
+guard_home="${CLAUDE_GUARD_HOME:-$HOME/.claude-guard}"
 venv="$guard_home/venv"
 bin_dir="$HOME/.local/bin"
 python="${PYTHON:-python3}"
