@@ -9,6 +9,7 @@ through pipes and `$(...)`, so `echo .env | xargs cat` is followed; anything els
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -16,11 +17,13 @@ import shlex
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from tree_sitter import Node
 
 from claude_guard.shell import words
 from claude_guard.shell.model import (
+    MAX_FIELDS,
     MAX_NESTING,
     MAX_NODE_DEPTH,
     MAX_SECONDS,
@@ -33,6 +36,7 @@ from claude_guard.shell.model import (
 from claude_guard.shell.syntax import has_real_error, is_benign_error, parse, text
 from claude_guard.shell.words import Arg, Value
 
+_T = TypeVar("_T")
 Output = str | None  # what a command prints, when it can be known; None = unknown
 Handler = Callable[["Invocation"], Output]
 
@@ -82,6 +86,8 @@ class State:
     dirstack: list[str | None] = field(default_factory=list)
     functions: dict[str, Node] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
+    # Function and alias names defined differently on different paths (`x && f() {...}`).
+    unsure: set[str] = field(default_factory=set)
 
     def copy(self) -> State:
         return State(
@@ -91,6 +97,24 @@ class State:
             list(self.dirstack),
             dict(self.functions),
             dict(self.aliases),
+            set(self.unsure),
+        )
+
+    def become(self, other: State) -> None:
+        """Take on another state in place (callers hold on to this object)."""
+        self.cwd, self.vars, self.positional = other.cwd, dict(other.vars), other.positional
+        self.dirstack, self.functions = list(other.dirstack), dict(other.functions)
+        self.aliases, self.unsure = dict(other.aliases), set(other.unsure)
+
+    def same(self, other: State) -> bool:
+        return (
+            self.cwd == other.cwd
+            and self.positional == other.positional
+            and self.dirstack == other.dirstack
+            and self.vars == other.vars
+            and self.functions == other.functions
+            and self.aliases == other.aliases
+            and self.unsure == other.unsure
         )
 
 
@@ -199,8 +223,17 @@ class _Scope:
         self.interp, self.state = interp, state
 
     @property
-    def home(self) -> str:
-        return self.interp.home
+    def home(self) -> str | None:
+        return self.interp.home_of(self.state)
+
+    @property
+    def oldpwd(self) -> str | None:
+        value = self.lookup("OLDPWD")
+        return value[0] if value is not None and len(value) == 1 and value[0] else None
+
+    @property
+    def deadline(self) -> float:
+        return self.interp.deadline
 
     @property
     def cwd(self) -> str | None:
@@ -257,6 +290,9 @@ class Interpreter:
         self.steps = 0
         self.nesting = 0
         self.deadline = time.monotonic() + MAX_SECONDS
+        # States at a `break`/`continue`/`return`, one list per enclosing loop, function
+        # and script: the state there also leaves the loop or function.
+        self.escapes: list[list[State]] = []
 
     # ------------------------------------------------------------------ variables and paths
 
@@ -289,9 +325,17 @@ class Interpreter:
             return ("bash",)
         return (params[index - 1],) if index <= len(params) else ("",)
 
+    def home_of(self, state: State) -> str | None:
+        """`$HOME` as the shell has it now (`~`); None when it is not one known value."""
+        value = self.lookup("HOME", state)
+        return value[0] if value is not None and len(value) == 1 else None
+
     def resolve(self, raw: str, state: State) -> str | None:
         if raw == "~" or raw.startswith("~/"):
-            raw = self.home + raw[1:]
+            home = self.home_of(state)
+            if home is None:
+                return None
+            raw = home + raw[1:]
         if raw.startswith("file://"):
             raw = raw[len("file://") :]
         if not raw.startswith("/"):
@@ -359,17 +403,105 @@ class Interpreter:
             _check_depth(root)
             if has_real_error(root):
                 self.findings.blind(f"{safe_name(via)}: the shell text does not parse")
-            return self.run_body(root, state, stdin, piped=stdin != "")
+            # A `return` in a sourced script leaves it with the state it has there.
+            return self.escaping(state, lambda: self.run_body(root, state, stdin, stdin != ""))
         finally:
             self.nesting -= 1
 
+    def escaping(self, state: State, run: Callable[[], Output]) -> Output:
+        """Run a function body or script; a `return` inside leaves it with the state it has
+        there, so the state after it is any of those and the one at its end."""
+        collected: list[State] = []
+        self.escapes.append(collected)
+        try:
+            output = run()
+        finally:
+            self.escapes.pop()
+        if collected:
+            state.become(self.merged([state, *collected]))
+        return output
+
     def run_body(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
-        outputs = [
-            self.exec(child, state, stdin, piped)
-            for child in node.named_children
-            if child.type not in ("comment", "$(", ")", "`", "<(", ">(")
-        ]
+        return _join(self.run_statements(node.children, state, stdin, piped))
+
+    def run_statements(
+        self, nodes: list[Node], state: State, stdin: Output, piped: bool
+    ) -> list[Output]:
+        """Statements one after the other; one sent to the background (`cmd &`) runs in a
+        subshell, so what it changes (`cd`, variables) does not carry on."""
+        outputs: list[Output] = []
+        for index, child in enumerate(nodes):
+            if not child.is_named or child.type == "comment":
+                continue
+            following = nodes[index + 1] if index + 1 < len(nodes) else None
+            background = following is not None and following.type == "&"
+            outputs.append(self.exec(child, state.copy() if background else state, stdin, piped))
+        return outputs
+
+    # ------------------------------------------------------------------ paths that may not run
+
+    def merged(self, states: list[State]) -> State:
+        """The state after one of several paths (`a && b`, if/else, a loop run 0..n times):
+        each variable takes every value it has on any path, a cwd or positional parameters
+        that differ become unknown, functions and aliases that differ are marked unsure."""
+        first = states[0]
+        result = first.copy()
+        if len(states) == 1:
+            return result
+        if any(_folded(s.cwd) != _folded(first.cwd) for s in states):
+            result.cwd = None  # (`cd` is logical: `src/..` is the directory it started in)
+        if any(s.positional != first.positional for s in states):
+            result.positional = None
+        if any(s.dirstack != first.dirstack for s in states):
+            result.dirstack = [None] * max(len(s.dirstack) for s in states)
+        names = dict.fromkeys(name for s in states for name in s.vars)
+        for name in names:
+            values = [s.vars[name] if name in s.vars else self.lookup(name, s) for s in states]
+            result.vars[name] = _union(values)
+        _merge_definitions([s.functions for s in states], result.functions, result.unsure)
+        _merge_definitions([s.aliases for s in states], result.aliases, result.unsure)
+        for s in states[1:]:
+            result.unsure |= s.unsure
+        return result
+
+    def branches(self, state: State, runs: list[Callable[[State], Output]], keep: bool) -> Output:
+        """Run each alternative on its own copy of `state`, then make `state` their merge (with
+        itself too when `keep`: none of the alternatives may run)."""
+        ends: list[State] = []
+        outputs: list[Output] = []
+        for run in runs:
+            branch = state.copy()
+            outputs.append(run(branch))
+            ends.append(branch)
+        if ends:
+            state.become(self.merged([state, *ends] if keep else ends))
         return _join(outputs)
+
+    def loop(self, state: State, passes: list[Callable[[State], Output]]) -> Output:
+        """A loop body runs zero or more times: repeat it (each of `passes` is one way through
+        one iteration) from the merged state until the state no longer changes; values that
+        keep changing become unknown after a few rounds."""
+        outputs: list[Output] = []
+        for round_number in range(_LOOP_ROUNDS):
+            collected: list[State] = []
+            ends: list[State] = []
+            self.escapes.append(collected)
+            try:
+                for run in passes:
+                    trial = state.copy()
+                    output = run(trial)
+                    if output not in outputs:
+                        outputs.append(output)
+                    ends.append(trial)
+            finally:
+                self.escapes.pop()
+            new = self.merged([state, *ends, *collected])
+            if round_number >= _LOOP_WIDEN:
+                _widen(state, new)
+            if new.same(state):
+                return _join(outputs)
+            state.become(new)
+        raise TooComplex("a loop changes the shell state in ways too complex to follow")
 
     def tick(self) -> None:
         self.steps += 1
@@ -391,16 +523,38 @@ class Interpreter:
         for child in node.named_children:
             if child.type in _STATEMENTS:
                 outputs.append(self.exec(child, state, stdin, piped))
-            elif child.type in ("command_substitution", "process_substitution"):
-                self.run_body(child, state.copy(), "", piped=False)
+            elif child.type in ("command_substitution", "process_substitution", "regex"):
+                words.run_substitutions(child, _Scope(self, state))
             elif child.child_count and not is_benign_error(child):
                 self._generic(child, state, stdin, piped)
         return _join(outputs) if outputs else ""
 
     def _list(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
-        return _join(
-            [self.exec(c, state, stdin, piped) for c in node.named_children if c.type != "comment"]
-        )
+        """`a && b || c`: a always runs; each later part runs or not by the status before it,
+        which is not known, so the state after is any of those the chain may stop in."""
+        chain = _chain(node)
+        if not chain:
+            return ""
+        outputs = [self.exec(chain[0][1], state, stdin, piped)]
+        succeeded: list[State] = [state]  # states where the last status may be 0
+        failed: list[State] = [state]  # ... and where it may be non-zero
+        for operator, right in chain[1:]:
+            if operator == "&&":
+                start = self.merged(succeeded)
+            elif operator == "||":
+                start = self.merged(failed)
+            else:
+                start = self.merged([*succeeded, *failed])
+            outputs.append(self.exec(right, start, stdin, piped))
+            if operator == "&&":
+                succeeded, failed = [start], [*failed, start]
+            elif operator == "||":
+                succeeded, failed = [*succeeded, start], [start]
+            else:
+                succeeded, failed = [start], [start]
+        ends = list({id(s): s for s in [*succeeded, *failed]}.values())
+        state.become(self.merged(ends))
+        return _join(outputs)
 
     def _pipeline(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
         output = stdin
@@ -415,6 +569,70 @@ class Interpreter:
     def _sequence(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
         return self.run_body(node, state, stdin, piped)
 
+    def _if(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
+        """Conditions run in turn until one holds; then exactly one branch runs (or none
+        without `else`)."""
+        condition, body = _split_then(node)
+        outputs = self.run_statements(condition, state, stdin, piped)
+        runs: list[Callable[[State], Output]] = []
+        has_else = False
+        conditions: list[list[Node]] = []  # run before each later branch is reached
+        runs.append(self._branch_run(conditions[:], body, stdin, piped))
+        for clause in node.named_children:
+            if clause.type == "elif_clause":
+                clause_condition, clause_body = _split_then(clause)
+                conditions.append(clause_condition)
+                runs.append(self._branch_run(conditions[:], clause_body, stdin, piped))
+            elif clause.type == "else_clause":
+                has_else = True
+                runs.append(self._branch_run(conditions[:], list(clause.children), stdin, piped))
+        if not has_else:
+            # No branch taken: every elif condition ran and failed.
+            runs.append(self._branch_run(conditions[:], [], stdin, piped))
+        outputs.append(self.branches(state, runs, keep=False))
+        return _join(outputs)
+
+    def _branch_run(
+        self, conditions: list[list[Node]], body: list[Node], stdin: Output, piped: bool
+    ) -> Callable[[State], Output]:
+        def run(branch: State) -> Output:
+            outputs: list[Output] = []
+            for condition in conditions:
+                outputs.extend(self.run_statements(condition, branch, stdin, piped))
+            outputs.extend(self.run_statements(body, branch, stdin, piped))
+            return _join(outputs)
+
+        return run
+
+    def _while(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
+        """`while`/`until`: the condition runs once, then body and condition zero or more
+        times."""
+        condition = list(node.children_by_field_name("condition"))
+        body = node.child_by_field_name("body")
+        outputs = self.run_statements(condition, state, stdin, piped)
+
+        def one_pass(trial: State) -> Output:
+            output = self.exec(body, trial, stdin, piped) if body is not None else ""
+            return _join([output, *self.run_statements(condition, trial, stdin, piped)])
+
+        outputs.append(self.loop(state, [one_pass]))
+        return _join(outputs)
+
+    def _c_for(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
+        """`for ((init; cond; update))`: init and cond once, then body, update and cond."""
+        fields = ("initializer", "condition", "update")
+        parts = {name: list(node.children_by_field_name(name)) for name in fields}
+        body = node.child_by_field_name("body")
+        outputs = self.run_statements(parts["initializer"] + parts["condition"], state, "", False)
+
+        def one_pass(trial: State) -> Output:
+            output = self.exec(body, trial, stdin, piped) if body is not None else ""
+            self.run_statements(parts["update"] + parts["condition"], trial, "", False)
+            return output
+
+        outputs.append(self.loop(state, [one_pass]))
+        return _join(outputs)
+
     def _negated(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
         return self.run_body(node, state, stdin, piped)
 
@@ -423,6 +641,7 @@ class Interpreter:
         body = node.child_by_field_name("body")
         if name is not None and body is not None:
             state.functions[text(name)] = body
+            state.unsure.discard(text(name))
         return ""
 
     def _for(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
@@ -431,34 +650,59 @@ class Interpreter:
         has_in = any(c.type == "in" for c in node.children)
         for child in node.children_by_field_name("value"):
             values.extend(self.fields(child, state))
-        if variable is not None:
-            name = text(variable)
-            if not has_in:
-                state.vars[name] = state.positional
-            elif any(v.dynamic for v in values):
-                state.vars[name] = None
-            else:
-                state.vars[name] = tuple(v.text for v in values)
+        name = text(variable) if variable is not None else ""
+        value: Value = None
+        if not has_in:
+            value = state.positional
+        elif not any(v.dynamic for v in values):
+            value = tuple(v.text for v in values)
+        if name:
+            state.vars[name] = value
         body = node.child_by_field_name("body")
-        return self.run_body(body, state, stdin, piped) if body is not None else ""
+        if body is None:
+            return ""
+
+        def one_pass(trial: State, current: Value = value) -> Output:
+            if name:
+                trial.vars[name] = current
+            return self.exec(body, trial, stdin, piped)
+
+        if name and value is not None and 0 < len(value) <= _PER_VALUE_LOOP:
+            # One pass per value, so `cd "$d"` in the body moves to one directory at a time.
+            passes: list[Callable[[State], Output]] = [
+                functools.partial(one_pass, current=(v,)) for v in value
+            ]
+            return self.loop(state, passes)
+        return self.loop(state, [one_pass])
 
     def _case(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
+        """Patterns are tried in turn; the first that matches runs its item (and the next
+        ones after `;&` / `;;&`), or none does."""
         value = node.child_by_field_name("value")
         if value is not None:
             self.fields(value, state)
-        outputs = []
+        outputs: list[Output] = []
+        ends: list[State] = []
+        previous: State | None = None  # end of an item that falls through into the next
         for item in node.named_children:
             if item.type != "case_item":
                 continue
-            for index, child in enumerate(item.named_children):
-                if item.field_name_for_named_child(index) == "value":
-                    continue
-                outputs.append(self.exec(child, state, stdin, piped))
+            statements: list[Node] = []
+            for index, child in enumerate(item.children):
+                if item.field_name_for_child(index) == "value":
+                    words.expand_node(child, _Scope(self, state))  # runs `$(...)` in patterns
+                else:
+                    statements.append(child)
+            start = state.copy() if previous is None else self.merged([state, previous])
+            outputs.extend(self.run_statements(statements, start, stdin, piped))
+            ends.append(start)
+            falls = any(c.type in (";&", ";;&") for c in item.children)
+            previous = start if falls else None
+        state.become(self.merged([state, *ends]))
         return _join(outputs)
 
     def _test(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
-        for sub in _substitutions(node):
-            self.run_body(sub, state.copy(), "", piped=False)
+        words.run_substitutions(node, _Scope(self, state))
         return ""
 
     def _assignment(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
@@ -491,6 +735,7 @@ class Interpreter:
             append = any(c.type == "+=" for c in node.children)
             old = write_state.vars.get(name, ("",)) if append else ("",)
             write_state.vars[name] = _append(old, value) if append else value
+        self.check_settings(write_state)
 
     def _declaration(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
         keyword = text(node.children[0]) if node.children else ""
@@ -508,6 +753,9 @@ class Interpreter:
                         flags += arg.text[1:]
                     else:
                         names += 1
+                        self.check_reevaluated(keyword, arg)
+        if "n" in flags and keyword != "export":
+            self.findings.blind(f"{keyword}: a name reference (-n) is not followed")
         if names == 0 and keyword != "local" and not (set(flags) & set("fF")):
             self.findings.env_dump = True  # export / export -p / declare -x / typeset
         return "" if names else None
@@ -640,7 +888,26 @@ class Interpreter:
 
     def fields(self, node: Node, state: State) -> list[Arg]:
         scope = _Scope(self, state)
+        self.check_settings(state)
         return words.to_fields(words.expand_node(node, scope), scope)
+
+    def check_reevaluated(self, name: str, arg: Arg) -> None:
+        """Builtins that parse an operand as a variable name (`declare 'a[$(cmd)]=1'`,
+        `read`, `printf -v`, `let`, `test -v`) expand a subscript in it, running commands."""
+        if "$(" in arg.text or "`" in arg.text:
+            self.findings.blind(f"{safe_name(name)}: an operand would be expanded again")
+
+    def check_settings(self, state: State) -> None:
+        """Variables that change what later globs, `cd`s and shells do are not followed, nor
+        values that bash runs a command from when it evaluates them as arithmetic
+        (`x='a[$(cmd)]'; echo $((x))`: an array subscript is expanded)."""
+        for name, is_harmless in _SETTINGS:
+            if name in state.vars and not is_harmless(state.vars[name]):
+                self.findings.blind(f"{name} is set, which changes how later commands run")
+        for value in state.vars.values():
+            if value is not None and any(_ARITHMETIC_COMMAND.search(v) for v in value):
+                self.findings.blind("a variable holds a command that arithmetic would run")
+                return
 
     def _command(self, node: Node, state: State, stdin: Output, piped: bool) -> Output:
         prefix: list[Node] = []
@@ -678,6 +945,11 @@ class Interpreter:
         return output
 
     def dispatch(self, argv: list[Arg], state: State, stdin: Output, piped: bool) -> Output:
+        output = self._dispatch(argv, state, stdin, piped)
+        self.check_settings(state)  # what `read`, `printf -v`, `export` ... set
+        return output
+
+    def _dispatch(self, argv: list[Arg], state: State, stdin: Output, piped: bool) -> Output:
         self.tick()
         if not argv:
             return ""
@@ -687,6 +959,18 @@ class Interpreter:
         if head.dynamic:
             self.findings.blind("a command name is computed at run time")
             return self.fallback(invocation)
+        if name in state.unsure:
+            self.findings.blind("a function or alias is defined on only some paths")
+        if name in _REEVALUATING:
+            for arg in invocation.args:
+                self.check_reevaluated(name, arg)
+        elif name in _REEVALUATING_AFTER_V:
+            for before, arg in zip(invocation.args, invocation.args[1:], strict=False):
+                if before.text == "-v":
+                    self.check_reevaluated(name, arg)
+        if head.text in _JUMPS and name not in state.functions:
+            for collected in self.escapes:  # every enclosing loop and function: `break 2`
+                collected.append(state.copy())
         if name in state.aliases:
             alias = state.aliases.pop(name)  # an alias is not expanded inside itself
             try:
@@ -721,7 +1005,9 @@ class Interpreter:
         try:
             if self.nesting > MAX_NESTING:
                 raise TooComplex("functions nested too deeply to follow")
-            return self.exec(body, inv.state, inv.stdin, inv.piped)
+            return self.escaping(
+                inv.state, lambda: self.exec(body, inv.state, inv.stdin, inv.piped)
+            )
         finally:
             self.nesting -= 1
             inv.state.functions[name] = body
@@ -751,17 +1037,121 @@ def _join(outputs: list[Output]) -> Output:
     return "".join(o for o in outputs if o is not None)
 
 
-def _substitutions(node: Node) -> list[Node]:
-    found: list[Node] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        for child in current.named_children:
-            if child.type in ("command_substitution", "process_substitution"):
-                found.append(child)
+_LOOP_ROUNDS = 8  # times a loop body is re-run from the merged state before giving up
+_LOOP_WIDEN = 2  # after this many rounds, values that still change become unknown
+_PER_VALUE_LOOP = 16  # `for x in ...` lists up to this long run the body once per value
+_JUMPS = frozenset({"break", "continue", "return"})
+_ARITHMETIC_COMMAND = re.compile(r"\[[^]]*(\$\(|`)")
+# Builtins that take variable names (with array subscripts) or arithmetic among operands; for
+# `printf` and `test` only the operand of `-v` is one.
+_REEVALUATING = frozenset(
+    {
+        "declare",
+        "typeset",
+        "local",
+        "export",
+        "readonly",
+        "let",
+        "read",
+        "unset",
+        "mapfile",
+        "readarray",
+        "getopts",
+    }
+)
+_REEVALUATING_AFTER_V = frozenset({"printf", "test", "[", "[["})
+
+
+def _harmless_if_empty(value: Value) -> bool:
+    return value == ("",)
+
+
+def _harmless_prompt(value: Value) -> bool:
+    return value is not None and not any("$" in v or "`" in v for v in value)
+
+
+# Shell variables that change globbing (GLOBIGNORE turns on dotglob), `cd` (CDPATH), what a
+# new bash runs first (BASH_ENV, ENV) or what `set -x` expands (PS4).
+_SETTINGS: tuple[tuple[str, Callable[[Value], bool]], ...] = (
+    ("GLOBIGNORE", _harmless_if_empty),
+    ("CDPATH", _harmless_if_empty),
+    ("BASH_ENV", _harmless_if_empty),
+    ("ENV", _harmless_if_empty),
+    ("PS4", _harmless_prompt),
+)
+
+
+def _folded(cwd: str | None) -> str | None:
+    return None if cwd is None else posixpath.normpath(cwd)
+
+
+def _union(values: list[Value]) -> Value:
+    if any(v is None for v in values):
+        return None
+    merged = tuple(dict.fromkeys(item for v in values if v is not None for item in v))
+    return merged if len(merged) <= MAX_FIELDS else None
+
+
+def _widen(old: State, new: State) -> None:
+    """What still changes from one loop round to the next becomes unknown."""
+    for name, value in new.vars.items():
+        if old.vars.get(name, value) != value or name not in old.vars:
+            new.vars[name] = None
+    if _folded(new.cwd) != _folded(old.cwd):
+        new.cwd = None
+    if new.positional != old.positional:
+        new.positional = None
+    if new.dirstack != old.dirstack:
+        new.dirstack = [None] * len(new.dirstack)
+    new.unsure.update(k for k in new.functions if old.functions.get(k) != new.functions[k])
+    new.unsure.update(k for k in new.aliases if old.aliases.get(k) != new.aliases[k])
+
+
+def _merge_definitions(
+    tables: list[dict[str, _T]], merged: dict[str, _T], unsure: set[str]
+) -> None:
+    """A function or alias defined differently (or only) on some paths is marked unsure."""
+    for key in dict.fromkeys(key for table in tables for key in table):
+        definitions = [table.get(key) for table in tables]
+        if any(d != definitions[0] for d in definitions):
+            unsure.add(key)
+            merged[key] = next(d for d in definitions if d is not None)
+
+
+def _chain(node: Node) -> list[tuple[str, Node]]:
+    """`a && b || c` (nested to the left by the grammar) as [("", a), ("&&", b), ("||", c)]."""
+    pending: list[Node] = []
+    current = node
+    while current.type == "list":
+        parts = [c for c in current.children if c.type != "comment"]
+        if not parts:
+            break
+        pending.append(current)
+        current = parts[0]
+    chain: list[tuple[str, Node]] = [] if current.type == "list" else [("", current)]
+    for item in reversed(pending):
+        parts = [c for c in item.children if c.type != "comment"][1:]
+        operator = ""
+        for part in parts:
+            if part.is_named:
+                chain.append((operator or "?", part))
+                operator = ""
             else:
-                stack.append(child)
-    return found
+                operator = part.type
+    return chain
+
+
+def _split_then(node: Node) -> tuple[list[Node], list[Node]]:
+    """An `if`/`elif`'s condition (before `then`) and body (after it), without its clauses."""
+    condition: list[Node] = []
+    body: list[Node] = []
+    target = condition
+    for child in node.children:
+        if child.type == "then":
+            target = body
+        elif child.type not in ("elif_clause", "else_clause"):
+            target.append(child)
+    return condition, body
 
 
 def _check_depth(root: Node) -> None:
@@ -777,12 +1167,12 @@ _STATEMENTS: dict[str, Callable[[Interpreter, Node, State, Output, bool], Output
     "program": Interpreter._sequence,
     "compound_statement": Interpreter._sequence,
     "do_group": Interpreter._sequence,
-    "if_statement": Interpreter._sequence,
+    "if_statement": Interpreter._if,
     "elif_clause": Interpreter._sequence,
     "else_clause": Interpreter._sequence,
-    "while_statement": Interpreter._sequence,
-    "until_statement": Interpreter._sequence,
-    "c_style_for_statement": Interpreter._sequence,
+    "while_statement": Interpreter._while,
+    "until_statement": Interpreter._while,
+    "c_style_for_statement": Interpreter._c_for,
     "list": Interpreter._list,
     "pipeline": Interpreter._pipeline,
     "subshell": Interpreter._subshell,

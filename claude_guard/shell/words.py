@@ -16,6 +16,7 @@ import glob as globmod
 import itertools
 import os
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,7 +24,7 @@ from typing import Protocol
 from tree_sitter import Node
 
 from claude_guard.shell.model import MAX_FIELDS, MAX_GLOB_COMPONENTS, TooComplex
-from claude_guard.shell.syntax import text
+from claude_guard.shell.syntax import has_real_error, parse, text
 
 Segment = tuple[str, str]  # (text, kind)
 Alternative = list[Segment]
@@ -44,7 +45,13 @@ class Host(Protocol):
     def cwd(self) -> str | None: ...
 
     @property
-    def home(self) -> str: ...
+    def home(self) -> str | None: ...
+
+    @property
+    def oldpwd(self) -> str | None: ...
+
+    @property
+    def deadline(self) -> float: ...
 
     def lookup(self, name: str) -> Value: ...
 
@@ -71,7 +78,52 @@ def expand_node(node: Node, host: Host, quoted: bool = False) -> list[Alternativ
         return handler(node, host, quoted)
     if node.type in _LITERAL_TYPES:
         return [[(text(node), "q" if quoted else "l")]]
+    return _unknown(host, node)
+
+
+def _unknown(host: Host, *nodes: Node) -> list[Alternative]:
+    """An expansion that is not followed: its value is unknown, but the commands substituted
+    inside it (`$(( $(cmd) ))`, `${a[$(cmd)]}`) still run, so they are followed all the same."""
+    for node in nodes:
+        run_substitutions(node, host)
     return [[("", "u")]]
+
+
+def run_substitutions(node: Node, host: Host) -> None:
+    """Run every command substituted anywhere inside `node` (or `node` itself)."""
+    for sub in substitutions(node, include_self=True, operands=True):
+        if sub.type == "command_substitution":
+            host.substitute(sub)
+        elif sub.type == "process_substitution":
+            host.process_substitute(sub)
+        else:
+            _regex(sub, host, True)
+
+
+def substitutions(node: Node, include_self: bool = False, operands: bool = False) -> list[Node]:
+    """The outermost `$(...)`, backquote, `<(...)` and `>(...)` nodes inside `node`; with
+    `operands`, also the unparsed operands that may hold some (see `_regex`)."""
+    if include_self and _found(node, operands):
+        return [node]
+    found: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        for child in current.named_children:
+            if _found(child, operands):
+                found.append(child)
+            else:
+                stack.append(child)
+    return found
+
+
+def _found(node: Node, operands: bool) -> bool:
+    if node.type in _SUBSTITUTIONS:
+        return True
+    return operands and node.type == "regex" and ("$" in text(node) or "`" in text(node))
+
+
+_SUBSTITUTIONS = frozenset({"command_substitution", "process_substitution"})
 
 
 def _word(node: Node, host: Host, quoted: bool) -> list[Alternative]:
@@ -89,6 +141,38 @@ def _word(node: Node, host: Host, quoted: bool) -> list[Alternative]:
         segs.append((raw[i], "l"))
         i += 1
     return [_merge(segs)]
+
+
+def _regex(node: Node, host: Host, quoted: bool) -> list[Alternative]:
+    """tree-sitter-bash leaves some operands unparsed (`${x#$(cmd)}`, `${x,,$y}`): such text
+    is parsed again as the arguments of a command, so its expansions are done and its commands
+    followed; text that does not come back as plain arguments is unknown."""
+    raw = text(node)
+    if "$" not in raw and "`" not in raw:
+        return [[(raw, "q" if quoted else "l")]]
+    source = ": " + raw
+    tree = parse(source)  # held until this returns: its nodes borrow from it
+    root = tree.root_node
+    encoded = source.encode("utf-8", "surrogatepass")
+    command = root.named_children[0] if root.named_child_count == 1 else None
+    if has_real_error(root) or command is None or command.type != "command":
+        return _unknown(host, root)
+    parts: list[list[Alternative]] = []
+    cursor = 2
+    for index, child in enumerate(command.named_children):
+        if child.type == "command_name":
+            continue
+        gap = encoded[cursor : child.start_byte].decode("utf-8", "replace")
+        if command.field_name_for_named_child(index) != "argument" or gap.strip(" \t"):
+            return _unknown(host, root)
+        parts.append([[(gap, "q")]])
+        parts.append(expand_node(child, host, quoted))
+        cursor = child.end_byte
+    tail = encoded[cursor:].decode("utf-8", "replace")
+    if tail.strip(" \t"):
+        return _unknown(host, root)
+    parts.append([[(tail, "q")]])
+    return _product(parts)
 
 
 def _raw_string(node: Node, host: Host, quoted: bool) -> list[Alternative]:
@@ -214,7 +298,7 @@ def _arithmetic(node: Node, host: Host, quoted: bool) -> list[Alternative]:
         except (ValueError, ZeroDivisionError, SyntaxError):
             return [[("", "u")]]
         return [[(str(value), _kind(quoted))]]
-    return [[("", "u")]]
+    return _unknown(host, node)
 
 
 def _eval_int(expr: str) -> int:
@@ -250,27 +334,30 @@ def _int_node(node: object) -> int:
 def _expansion(node: Node, host: Host, quoted: bool) -> list[Alternative]:
     children = [c for c in node.children if c.type not in ("${", "}")]
     if not children:
-        return [[("", "u")]]
+        return _unknown(host, node)
     first = children[0]
     if first.type == "!" and len(children) >= 2:
-        return _indirect(children[1], host)
-    if first.type == "#" and len(children) == 2:
+        return _indirect(node, children[1], host)
+    if first.type == "#" and len(children) == 2 and children[1].type in _NAMES:
         value = host.lookup(text(children[1]))
         return _value_alternatives(_map(value, lambda v: str(len(v))), quoted)
-    if first.type not in ("variable_name", "special_variable_name"):
-        return [[("", "u")]]  # arrays, subscripts: not followed
+    if first.type not in _NAMES:
+        return _unknown(host, node)  # arrays, subscripts: not followed
     value = host.lookup(text(first))
     if len(children) == 1:
         return _value_alternatives(value, quoted)
     return _operator(text(first), value, children[1:], host, quoted)
 
 
-def _indirect(name_node: Node, host: Host) -> list[Alternative]:
+_NAMES = ("variable_name", "special_variable_name")
+
+
+def _indirect(node: Node, name_node: Node, host: Host) -> list[Alternative]:
     """`${!name}` reads whichever variable `name` names: unknown names reveal any variable."""
-    target = host.lookup(text(name_node))
+    target = host.lookup(text(name_node)) if name_node.type in _NAMES else None
     host.indirect(None if target is None or len(target) != 1 else target[0])
     if target is None or len(target) != 1:
-        return [[("", "u")]]
+        return _unknown(host, node)
     return _value_alternatives(host.lookup(target[0]), False)
 
 
@@ -295,7 +382,7 @@ def _operator(
     if op in (":-", "-", ":=", "=", ":+", "+", ":?", "?"):
         return _default_ops(name, op, value, operand_nodes, host, quoted)
     if value is None:
-        return [[("", "u")]]
+        return _unknown(host, *rest)
     if op in ("#", "##", "%", "%%"):
         pattern = _operand(operand_nodes, host)
         if pattern is None or len(pattern) != 1:
@@ -304,11 +391,11 @@ def _operator(
     if op in ("/", "//", "/#", "/%"):
         return _replace_op(value, op, rest[1:], host, quoted)
     if op == ":":
-        return _substring(value, rest[1:], quoted)
+        return _substring(value, rest[1:], host, quoted)
     if op in ("^^", "^", ",,", ","):
         fold = str.upper if op.startswith("^") else str.lower
         return _value_alternatives(tuple(fold(v) for v in value), quoted)
-    return [[("", "u")]]
+    return _unknown(host, *rest)
 
 
 def _default_ops(
@@ -325,7 +412,7 @@ def _default_ops(
         )
     if op in (":+", "+"):
         if value is None:
-            return [[("", "u")]]
+            return _unknown(host, *operand_nodes)
         return (
             _value_alternatives(_operand(operand_nodes, host), quoted)
             if is_set
@@ -378,13 +465,15 @@ def _replace_op(
     )
 
 
-def _substring(value: tuple[str, ...], nodes: list[Node], quoted: bool) -> list[Alternative]:
+def _substring(
+    value: tuple[str, ...], nodes: list[Node], host: Host, quoted: bool
+) -> list[Alternative]:
     numbers = [text(n) for n in nodes if n.type != ":"]
     try:
         offset = int(numbers[0]) if numbers else 0
         length = int(numbers[1]) if len(numbers) > 1 else None
     except ValueError:
-        return [[("", "u")]]
+        return _unknown(host, *nodes)
     out = []
     for v in value:
         start = offset if offset >= 0 else max(len(v) + offset, 0)
@@ -410,12 +499,12 @@ _NODE_EXPANDERS: dict[str, Callable[[Node, Host, bool], list[Alternative]]] = {
     "process_substitution": _process_substitution,
     "arithmetic_expansion": _arithmetic,
     "heredoc_body": _heredoc_body,
+    "regex": _regex,
 }
 _LITERAL_TYPES = frozenset(
     {
         "number",
         "extglob_pattern",
-        "regex",
         "variable_name",
         "special_variable_name",
         "brace_expression",
@@ -453,15 +542,22 @@ def to_fields(alternatives: list[Alternative], host: Host, glob_paths: bool = Tr
     for alt in alternatives:
         if any(kind == "u" for _, kind in alt):
             skeleton = "".join("*" if kind == "u" else t for t, kind in alt)
-            fields.append(Arg(_tilde_text(skeleton, host.home), dynamic=True))
+            mask = "".join("u" if kind == "u" else kind * len(t) for t, kind in alt)
+            expanded = _tilde(skeleton, mask, host)
+            fields.append(Arg(expanded[0] if expanded else "*", dynamic=True))
             continue
         ifs = host.ifs
         if ifs is None and any(kind == "e" for _, kind in alt):
             raise TooComplex("field splitting with a run-time IFS")
         for chars, mask in _split_fields(alt, ifs or " \t\n"):
             for b_chars, b_mask in _braces(chars, mask):
-                t_chars, t_mask = _tilde(b_chars, b_mask, host.home)
-                fields.extend(_glob(t_chars, t_mask, host.cwd) if glob_paths else [Arg(t_chars)])
+                expanded = _tilde(b_chars, b_mask, host)
+                if expanded is None:  # `~` of a $HOME, `~-` of an OLDPWD unknown here
+                    slash = b_chars.find("/")
+                    fields.append(Arg("*" + (b_chars[slash:] if slash >= 0 else ""), dynamic=True))
+                    continue
+                t_chars, t_mask = expanded
+                fields.extend(_glob(t_chars, t_mask, host) if glob_paths else [Arg(t_chars)])
         if len(fields) > MAX_FIELDS:
             raise TooComplex("a word expands to too many fields")
     return fields
@@ -562,31 +658,112 @@ def _sequence(a: str, b: str, step_text: str | None) -> list[str]:
     return [str(v) if numeric else chr(v) for v in values]
 
 
-def _tilde(chars: str, mask: str, home: str) -> tuple[str, str]:
-    if chars[:1] == "~" and mask[:1] == "l" and (len(chars) == 1 or chars[1] == "/"):
-        return home + chars[1:], "q" * len(home) + mask[1:]
-    return chars, mask
+_TILDE_USER = re.compile(r"[A-Za-z0-9._][A-Za-z0-9._-]*")
 
 
-def _tilde_text(value: str, home: str) -> str:
-    return home + value[1:] if value == "~" or value.startswith("~/") else value
+def _tilde(chars: str, mask: str, host: Host) -> tuple[str, str] | None:
+    """Tilde expansion of a field's unquoted leading `~prefix`, with the shell's current
+    `$HOME` (`~`), `$PWD` (`~+`), `$OLDPWD` (`~-`) or the user's home (`~user`);
+    None when that value is not known here (`~` after `HOME=$(...)`, `~2` of the dir stack)."""
+    if chars[:1] != "~" or mask[:1] != "l":
+        return chars, mask
+    end = chars.find("/")
+    end = len(chars) if end < 0 else end
+    prefix = chars[1:end]
+    if any(m != "l" for m in mask[1:end]):
+        return chars, mask  # a quoted tilde-prefix is not expanded
+    value: str | None
+    if prefix == "":
+        value = host.home
+    elif prefix == "+":
+        value = host.cwd
+    elif prefix == "-":
+        value = host.oldpwd
+    elif re.fullmatch(r"[+-]?\d+", prefix):
+        value = None  # `~N`: the directory stack
+    elif _TILDE_USER.fullmatch(prefix):
+        home = os.path.expanduser("~" + prefix)
+        if home.startswith("~"):
+            return chars, mask  # no such user: bash keeps the word as it is
+        value = home
+    else:
+        return chars, mask
+    if value is None:
+        return None
+    return value + chars[end:], "q" * len(value) + mask[end:]
 
 
-def _glob(chars: str, mask: str, cwd: str | None) -> list[Arg]:
+def _glob(chars: str, mask: str, host: Host) -> list[Arg]:
     magic = any(c in "*?[" and m in "le" for c, m in zip(chars, mask, strict=True))
     if not magic:
         return [Arg(chars)]
     pattern = "".join(
         globmod.escape(c) if m == "q" else c for c, m in zip(chars, mask, strict=True)
     )
+    cwd = host.cwd
     if cwd is None and not pattern.startswith("/"):
         return [Arg(chars, dynamic=True)]
     base = pattern if pattern.startswith("/") else os.path.join(cwd or "/", pattern)
     if sum(globmod.has_magic(part) for part in base.split("/")) > MAX_GLOB_COMPONENTS:
         raise TooComplex("a glob spans too many directory levels to expand")
-    matches = list(itertools.islice(globmod.iglob(base), MAX_FIELDS + 1))
-    if len(matches) > MAX_FIELDS:
-        raise TooComplex("a glob matches too many files")
+    matches = _expand_glob(base, host.deadline)
     if not matches:
         return [Arg(chars)]  # bash passes an unmatched pattern through literally
     return [Arg(m) for m in sorted(matches)]
+
+
+def _expand_glob(pattern: str, deadline: float) -> list[str]:
+    """The paths an absolute glob pattern matches, like `glob.glob` (a leading `.` is only
+    matched by a pattern part that starts with `.`), within the analysis time budget."""
+    parts = pattern.split("/")[1:]
+    paths = [""]
+    for index, part in enumerate(parts):
+        if part == "" and index < len(parts) - 1:
+            continue  # `a//b` is `a/b`
+        if not globmod.has_magic(part):
+            paths = [f"{p}/{part}" for p in paths]
+            continue
+        last = index == len(parts) - 1
+        found: list[str] = []
+        for directory in paths:
+            found.extend(_matching_entries(directory, part, last, deadline))
+            if last and len(found) > MAX_FIELDS:
+                raise TooComplex("a glob matches too many files")
+        paths = found
+        if not paths:
+            return []
+    if not globmod.has_magic(parts[-1]):
+        paths = [p for p in paths if os.path.lexists(p)]
+        if len(paths) > MAX_FIELDS:
+            raise TooComplex("a glob matches too many files")
+    return paths
+
+
+def _matching_entries(directory: str, part: str, last: bool, deadline: float) -> list[str]:
+    if time.monotonic() > deadline:
+        raise TooComplex("a glob took too long to expand")
+    hidden = part.startswith(".")
+    found: list[str] = []
+    try:
+        with os.scandir(directory or "/") as entries:
+            for count, entry in enumerate(entries):
+                if count % 256 == 255 and time.monotonic() > deadline:
+                    raise TooComplex("a glob took too long to expand")
+                name = entry.name
+                if name.startswith(".") and not hidden:
+                    continue
+                if not fnmatch.fnmatchcase(name, part):
+                    continue
+                if not last and not _is_dir(entry):
+                    continue
+                found.append(f"{directory}/{name}")
+    except OSError:
+        return []
+    return found
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
