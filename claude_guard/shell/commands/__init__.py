@@ -27,6 +27,8 @@ def _table() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for module in (files, execution, network, vcs, code, tools):
         table.update(module.handlers())
+    for name in {*execution.COMMAND_VARIABLES, *execution.REMOTE_SHELL_VARIABLES}:
+        table[name] = execution.with_command_variables(table.get(name, unknown_command))
     return table
 
 

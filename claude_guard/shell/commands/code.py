@@ -55,7 +55,17 @@ def _urls(inv: Invocation, code: str, kind: str) -> bool:
     return found
 
 
-def _record(inv: Invocation, language: str, code: str) -> bool:
+def _network(inv: Invocation, code: str, library: re.Pattern[str] | None, language: str) -> None:
+    """Code that uses a network library sends to the URLs it names, or anywhere when it names
+    none; other code sends to the URLs it names (it may hand them to a tool)."""
+    if library is not None and library.search(code):
+        if not _urls(inv, code, f"{language}-socket"):
+            inv.send(f"{language}-socket", None)
+    else:
+        _urls(inv, code, f"{language}-http")
+
+
+def _record(inv: Invocation, code: str) -> bool:
     if len(code) > _MAX_CODE:
         inv.blind("inline code longer than the analysis limit")
         return False
@@ -158,16 +168,13 @@ _PY_ENV = re.compile(
 
 
 def python_code(inv: Invocation, code: str, via: str = "python -c") -> None:
-    if not _record(inv, "python", code):
+    if not _record(inv, code):
         return
     if _PY_ENV.search(code):
         inv.findings.env_dump = True
     if re.search(r"\bhttp\.server\b|\bsocketserver\b|SimpleHTTPServer", code):
         inv.send("listener", None)
-    if _PY_NET.search(code) and not _urls(inv, code, "python-socket"):
-        inv.send("python-socket", None)
-    elif _PY_NET.search(code) is None:
-        _urls(inv, code, "python-http")
+    _network(inv, code, _PY_NET, "python")
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
@@ -303,16 +310,12 @@ def _quoted_literals(code: str) -> list[str]:
 
 
 def script_code(inv: Invocation, language: str, code: str, via: str) -> None:
-    if not _record(inv, language, code):
+    if not _record(inv, code):
         return
     env_pattern = _ENV_DUMP.get(language)
     if env_pattern is not None and env_pattern.search(code):
         inv.findings.env_dump = True
-    net = _NET.get(language)
-    if net is not None and net.search(code) and not _urls(inv, code, f"{language}-socket"):
-        inv.send(f"{language}-socket", None)
-    elif net is None or not net.search(code):
-        _urls(inv, code, f"{language}-http")
+    _network(inv, code, _NET.get(language), language)
     _shell_calls(inv, code)
     if _FILE_OPS.search(code) and _DYNAMIC_MARKERS.search(code):
         inv.blind(f"{via} may open a path it builds at run time")
@@ -345,18 +348,22 @@ def _python(inv: Invocation) -> Output:
         if word in _PYTHON_VALUES:
             index += 1
         elif word == "-c" and index < len(args):
-            _code_arg(inv, args[index], python_code)
+            _code_arg(inv, args[index])
             _operands_read(inv, args[index + 1 :])
             return None
         elif word == "-m" and index < len(args):
             return _python_module(inv, args[index], args[index + 1 :])
         elif word == "-" or not word.startswith("-"):
             if word != "-":
-                inv.read(args[index - 1])
+                script = args[index - 1]
+                inv.read(script)
+                content = inv.script_text(script)
+                if content is not None:
+                    python_code(inv, content, f"{inv.via} script")
                 _operands_read(inv, args[index:])
                 return None
             break
-    return _code_from_stdin(inv, python_code)
+    return _code_from_stdin(inv)
 
 
 def _python_module(inv: Invocation, module: Arg, rest: list[Arg]) -> Output:
@@ -410,23 +417,34 @@ def _operands_read(inv: Invocation, args: list[Arg]) -> None:
             inv.read(arg)
 
 
-def _code_arg(inv: Invocation, arg: Arg, analyser: object) -> None:
+def _code_arg(inv: Invocation, arg: Arg) -> None:
     if arg.dynamic:
         inv.blind("inline code is computed at run time")
         return
-    if analyser is python_code:
-        python_code(inv, arg.text, f"{inv.via} -c")
+    python_code(inv, arg.text, f"{inv.via} -c")
 
 
-def _code_from_stdin(inv: Invocation, analyser: object) -> Output:
+def _code_from_stdin(inv: Invocation) -> Output:
     if not inv.piped:
         return None
     if inv.stdin is None:
         inv.blind("runs code read from a pipe")
         return None
-    if analyser is python_code:
-        python_code(inv, inv.stdin, f"{inv.via} stdin")
+    python_code(inv, inv.stdin, f"{inv.via} stdin")
     return None
+
+
+def _script_written_here(inv: Invocation, language: str, script: Arg) -> None:
+    """A script file written earlier in this same command line (`echo ... > x.js; node
+    x.js`) is analysed like inline code; one whose text is not known is unanalysable. Files
+    already in the project are the project's own programs: the pattern analysis, made for
+    one-liners, would flag nearly every real program."""
+    resolved = None if script.dynamic else inv.resolve(script.text)
+    if resolved is None or resolved not in inv.interp.written:
+        return
+    content = inv.script_text(script)
+    if content is not None:
+        script_code(inv, language, content, f"{inv.via} script")
 
 
 def _script_interpreter(
@@ -473,6 +491,7 @@ def _script_interpreter(
             return None
         if operands and operands[0].text != "-":
             inv.read(operands[0])
+            _script_written_here(inv, language, operands[0])
             _operands_read(inv, operands[1:])
             return None
         if inv.piped:
@@ -526,7 +545,7 @@ def _awk(inv: Invocation) -> Output:
 
 
 def awk_program(inv: Invocation, program: str) -> None:
-    if not _record(inv, "awk", program):
+    if not _record(inv, program):
         return
     if re.search(r"\bENVIRON\b(?!\s*\[)", program):
         inv.findings.env_dump = True
@@ -613,7 +632,7 @@ _SQL_OUT = re.compile(
 
 
 def sql_text(inv: Invocation, sql: str, via: str) -> None:
-    if not _record(inv, "sql", sql):
+    if not _record(inv, sql):
         return
     for match in _SQL_SHELL.finditer(sql):
         inv.run_script(match.group(1), stdin="")

@@ -111,6 +111,10 @@ def _cd(inv: Invocation) -> Output:
     old = inv.state.cwd
     if not operands:
         inv.state.cwd = inv.interp.home
+    elif len(operands) > 1:
+        # Several fields: the operand has several possible values (a loop variable, braces).
+        # Which one is the directory is not known, so later relative paths are not either.
+        inv.state.cwd = None
     elif operands[0].text == "-" and not operands[0].dynamic:
         previous = inv.state.vars.get("OLDPWD")
         inv.state.cwd = previous[0] if previous and len(previous) == 1 else None
@@ -126,6 +130,16 @@ def _directory(inv: Invocation, arg: Arg) -> str | None:
     return inv.resolve(arg.text)
 
 
+def ambiguous_directory(inv: Invocation, following: Arg | None) -> bool:
+    """After `-C DIR`, a next word that names an existing directory instead of what the
+    command expects there (a command, a subcommand) is most likely another value of the same
+    word (`env -C $d cmd` with `d` a loop variable): which directory applies is not known."""
+    if following is None or following.dynamic:
+        return False
+    resolved = inv.resolve(following.text)
+    return resolved is not None and os.path.isdir(resolved)
+
+
 def _pushd(inv: Invocation) -> Output:
     operands = [a for a in inv.args if not a.text.startswith(("-", "+"))]
     if any(a.text.startswith("+") for a in inv.args):
@@ -133,7 +147,7 @@ def _pushd(inv: Invocation) -> Output:
         return ""
     old = inv.state.cwd
     if operands:
-        inv.state.cwd = _directory(inv, operands[0])
+        inv.state.cwd = _directory(inv, operands[0]) if len(operands) == 1 else None
         inv.state.dirstack.append(old)
     elif inv.state.dirstack:
         inv.state.cwd, inv.state.dirstack[-1] = inv.state.dirstack[-1], old
@@ -401,6 +415,10 @@ def _env(inv: Invocation) -> Output:
     for directory in parsed.values("-C", "--chdir"):
         state.cwd = _directory(inv, directory)
     operands = list(parsed.operands)
+    if parsed.values("-C", "--chdir") and ambiguous_directory(
+        inv, operands[0] if operands else None
+    ):
+        state.cwd = None
     while operands and "=" in operands[0].text and not operands[0].text.startswith("="):
         name, _, value = operands.pop(0).text.partition("=")
         state.vars[name] = (value,)
@@ -542,6 +560,7 @@ _SHELL_VALUES = ("-o", "+o", "-O", "+O")
 
 
 def _shell(inv: Invocation) -> Output:
+    inv = _startup(inv)
     args = list(inv.args)
     command_mode = stdin_mode = False
     index = 0
@@ -568,6 +587,42 @@ def _shell(inv: Invocation) -> Output:
     if operands and not stdin_mode:
         return _script_file(inv, operands[0], operands[1:])
     return _stdin_script(inv)
+
+
+_STARTUP_FILES = ("BASH_ENV", "ENV")  # sourced by a new shell before anything else
+_PROMPTS = ("PS0", "PS1", "PS2", "PS4")  # expanded (`$(...)` included) when shown
+
+
+def _startup(inv: Invocation) -> Invocation:
+    """A new shell first sources `$BASH_ENV` / `$ENV` and runs `$PROMPT_COMMAND`: when the
+    command line set them, follow them, in the new shell's own state (a function defined
+    there replaces a command the shell then runs)."""
+    names = [n for n in (*_STARTUP_FILES, "PROMPT_COMMAND", *_PROMPTS) if n in inv.state.vars]
+    if not names:
+        return inv
+    shell = Invocation(inv.interp, inv.state.copy(), inv.name, inv.args, inv.stdin, inv.piped)
+    for name in names:
+        value = shell.state.vars[name]
+        texts = [t for t in value or () if t]
+        if name == "PROMPT_COMMAND" and value is not None:
+            for text in texts:
+                shell.run_script(text, new_shell=False)
+            continue
+        # The startup file's name and the prompts are expanded by the new shell.
+        expanded = ("$", "`") if name in _STARTUP_FILES else ("$(", "`")
+        if value is None or any(mark in text for text in texts for mark in expanded):
+            shell.blind(f"${name} is expanded by the new shell at run time")
+        elif name in _STARTUP_FILES:
+            for text in texts:
+                _source_into(shell, Arg(text))
+    return shell
+
+
+def _source_into(inv: Invocation, script: Arg) -> None:
+    inv.read(script)
+    content = inv.script_text(script)
+    if content is not None:
+        inv.run_script(content, new_shell=False)
 
 
 def _script_file(inv: Invocation, script: Arg, rest: list[Arg]) -> Output:
@@ -909,19 +964,285 @@ def _unknown(inv: Invocation) -> Output:
     return unknown_command(inv)
 
 
+def _coproc(inv: Invocation) -> Output:
+    """`coproc cmd args`, `coproc NAME { cmd; }`: runs the command, stdin a pipe. The grammar
+    leaves the words of a braced body as arguments (`{`, `cmd`, ...); later statements of
+    the body come out as commands of their own, and are followed as such."""
+    args = list(inv.args)
+    if len(args) > 1 and args[1].text in ("{", "(") and not args[1].dynamic:
+        args = args[1:]  # the coprocess's NAME
+    if args and args[0].text in ("{", "(") and not args[0].dynamic:
+        args = args[1:]
+    return inv.run(args, stdin=None, piped=True) if args else None
+
+
+def _pkexec(inv: Invocation) -> Output:
+    """pkexec runs the command in the target user's home unless `--keep-cwd`: relative paths
+    then name files in a directory the analysis does not know."""
+    parsed = options.parse(inv.args, ("--user", "-u"), stop_at_operand=True)
+    if not parsed.operands:
+        return None
+    state = inv.state
+    if not parsed.has("--keep-cwd"):
+        state = inv.state.copy()
+        state.cwd = None
+    return inv.run(parsed.operands, state=state)
+
+
+# `ip` matches options and objects by prefix: (shortest accepted spelling, full name).
+_IP_VALUES = (
+    ("-n", "-netns"),
+    ("-b", "-batch"),
+    ("-f", "-family"),
+    ("-rc", "-rcvbuf"),
+    ("-l", "-loops"),
+)
+_IP_EXEC_OBJECTS = frozenset({"net", "netn", "netns", "v", "vr", "vrf"})
+
+
+def _ip(inv: Invocation, depth: int = 0) -> Output:
+    """`ip netns exec NAME CMD` / `ip vrf exec NAME CMD` run CMD; `ip -batch FILE` runs the
+    ip commands in FILE. Nothing else ip does touches files."""
+    args = list(inv.args)
+    every = False
+    index = 0
+    while index < len(args) and args[index].text.startswith("-") and not args[index].dynamic:
+        word = "-" + args[index].text.lstrip("-")
+        index += 1
+        if word == "-":
+            break
+        full = next((f for s, f in _IP_VALUES if word.startswith(s) and f.startswith(word)), "")
+        if full == "-batch" and index < len(args):
+            _ip_batch(inv, args[index], depth)
+        if full and index < len(args):
+            index += 1
+        elif "-all".startswith(word):
+            every = True
+    rest = args[index:]
+    if (
+        len(rest) >= 2
+        and rest[0].text in _IP_EXEC_OBJECTS
+        and rest[1].text
+        and "exec".startswith(rest[1].text)
+    ):
+        if any(a.dynamic for a in rest[:2]):
+            inv.blind("the ip command is computed at run time")
+        command = rest[2:] if every else rest[3:]
+        return inv.run(command) if command else None
+    return None
+
+
+def _ip_batch(inv: Invocation, batch: Arg, depth: int) -> None:
+    if batch.text == "-" and not batch.dynamic:
+        content = inv.stdin if inv.piped else None
+        if inv.piped and content is None:
+            inv.blind("runs ip commands read from a pipe")
+    else:
+        inv.read(batch)
+        content = inv.script_text(batch)
+    if content is None:
+        return
+    if depth > 0:
+        inv.blind("an ip batch file names another batch file")
+        return
+    for line in content.splitlines()[:MAX_FIELDS]:
+        words = _split_words(line.split("#", 1)[0])
+        if words:
+            _ip(Invocation(inv.interp, inv.state, inv.name, [Arg(w) for w in words], "", False), 1)
+
+
+def _parallel(inv: Invocation) -> Output:
+    """GNU parallel builds each command line from a template and `:::` / stdin / file
+    inputs, with its own replacement strings: not followed."""
+    inv.blind("runs command lines it builds from its inputs")
+    return _unknown(inv)
+
+
+_MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
+# Variables that name a program in make's built-in rules and in most makefiles' recipes:
+# a value given on the command line or in the environment runs as a command.
+_MAKE_PROGRAMS = frozenset(
+    {
+        "CC",
+        "CXX",
+        "CPP",
+        "LD",
+        "AR",
+        "AS",
+        "FC",
+        "SHELL",
+        "MAKE",
+        "PYTHON",
+        "PERL",
+        "RM",
+        "CP",
+        "MV",
+        "INSTALL",
+        "NPM",
+        "GO",
+        "CARGO",
+        "DOCKER",
+    }
+)
+
+
+def _make(inv: Invocation) -> Output:
+    """make runs the shell recipes of its makefile. A makefile already in the project is
+    trusted like the project's other build scripts (`npm run`, `pytest`); one written earlier
+    in this same command line, given as `--eval` text or read from a pipe is not followed
+    (recipes use make's own expansion), so the command is unanalysable."""
+    parsed = options.parse(
+        inv.args,
+        (
+            "-f",
+            "--file",
+            "--makefile",
+            "-C",
+            "--directory",
+            "-I",
+            "--include-dir",
+            "-o",
+            "--old-file",
+            "--assume-old",
+            "-W",
+            "--what-if",
+            "--new-file",
+            "--assume-new",
+            "-E",
+            "--eval",
+        ),
+    )
+    state = inv.state
+    for directory in parsed.values("-C", "--directory"):
+        state = state.copy()
+        state.cwd = None if directory.dynamic else inv.interp.resolve(directory.text, state)
+    at = Invocation(inv.interp, state, inv.name, inv.args, inv.stdin, inv.piped)
+    if parsed.values("-E", "--eval"):
+        at.blind("`--eval` text is read as a makefile")
+    makefiles = parsed.values("-f", "--file", "--makefile")
+    for makefile in makefiles:
+        if not makefile.dynamic and (makefile.text == "-" or makefile.text.startswith("/dev/")):
+            at.blind("reads its makefile from a pipe")
+            continue
+        at.read(makefile)
+    written = [p for p in inv.interp.written if _is_makefile(p)]
+    written += [
+        p
+        for p in (at.resolve(m.text) for m in makefiles if not m.dynamic)
+        if p in inv.interp.written
+    ]
+    if written or "MAKEFILES" in state.vars:
+        at.blind("runs recipes from a makefile written or named in this command line")
+    for name in ("MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS"):
+        flags = state.vars.get(name, ("",))
+        if flags is None or any(re.search(r"eval|file|=|(^|\s)-\w*[fEC]", f) for f in flags):
+            at.blind(f"${name} changes what make reads")
+    programs = [(n, v) for n, v in state.vars.items() if n in _MAKE_PROGRAMS and n != "SHELL"]
+    for operand in parsed.operands:
+        name, eq, value = operand.text.partition("=")
+        name = name.rstrip(":+?! ")
+        if eq and name in _MAKE_PROGRAMS:
+            programs.append((name, None if operand.dynamic else (value,)))
+    for name, values in programs:
+        if values is None:
+            at.blind(f"${name} names a program computed at run time")
+            continue
+        for value in values:
+            if value.strip():
+                at.run_script(value, stdin="")
+    return None
+
+
+def _is_makefile(path: str) -> bool:
+    return posixpath.basename(path) in _MAKEFILES or path.endswith(".mk")
+
+
+# Environment variables whose value a command runs as a shell command line (pagers,
+# editors, helpers), by command. Only values set in the command line itself are known
+# (prefix assignments, `export`, `env NAME=value`); the user's own environment is theirs.
+_EDITOR_VARIABLES = ("VISUAL", "EDITOR")
+COMMAND_VARIABLES: dict[str, tuple[str, ...]] = {
+    "git": (
+        "GIT_PAGER",
+        "PAGER",
+        "GIT_EDITOR",
+        "GIT_SEQUENCE_EDITOR",
+        *_EDITOR_VARIABLES,
+        "GIT_ASKPASS",
+        "SSH_ASKPASS",
+        "GIT_EXTERNAL_DIFF",
+        "GIT_PROXY_COMMAND",
+    ),
+    "man": ("MANPAGER", "PAGER"),
+    "less": ("LESSOPEN", "LESSCLOSE"),
+    "zless": ("LESSOPEN", "LESSCLOSE"),
+    "crontab": _EDITOR_VARIABLES,
+    "visudo": ("SUDO_EDITOR", *_EDITOR_VARIABLES),
+    "sudoedit": ("SUDO_EDITOR", *_EDITOR_VARIABLES),
+    "vipw": _EDITOR_VARIABLES,
+    "vigr": _EDITOR_VARIABLES,
+    "edquota": _EDITOR_VARIABLES,
+    "sudo": ("SUDO_ASKPASS", "SUDO_EDITOR", *_EDITOR_VARIABLES),
+    "systemctl": ("SYSTEMD_PAGER", "PAGER", "SYSTEMD_EDITOR", *_EDITOR_VARIABLES),
+    "journalctl": ("SYSTEMD_PAGER", "PAGER"),
+    "gh": ("GH_PAGER", "PAGER", "GH_EDITOR", "GIT_EDITOR", *_EDITOR_VARIABLES, "GH_BROWSER"),
+    "psql": ("PSQL_PAGER", "PAGER", "PSQL_EDITOR", *_EDITOR_VARIABLES),
+    "kubectl": ("KUBE_EDITOR", *_EDITOR_VARIABLES),
+    "oc": ("KUBE_EDITOR", *_EDITOR_VARIABLES),
+    "aws": ("AWS_PAGER",),
+    "ssh": ("SSH_ASKPASS",),
+    "scp": ("SSH_ASKPASS",),
+    "sftp": ("SSH_ASKPASS",),
+    "ssh-add": ("SSH_ASKPASS",),
+}
+# Remote-shell commands: run with the remote host (the one the command itself talks to, not
+# reported here) and a command appended; a loopback stand-in takes the host's place.
+REMOTE_SHELL_VARIABLES: dict[str, tuple[str, ...]] = {
+    "git": ("GIT_SSH_COMMAND", "GIT_SSH"),
+    "rsync": ("RSYNC_RSH",),
+}
+REMOTE_HOST_STAND_IN = " localhost"
+
+
+def with_command_variables(handler: Handler) -> Handler:
+    """The handler, then the commands named by the environment variables the command runs."""
+
+    def wrapped(inv: Invocation) -> Output:
+        output = handler(inv)
+        for name in COMMAND_VARIABLES.get(inv.name, ()):
+            _run_variable(inv, name)
+        for name in REMOTE_SHELL_VARIABLES.get(inv.name, ()):
+            _run_variable(inv, name, REMOTE_HOST_STAND_IN)
+        return output
+
+    return wrapped
+
+
+def _run_variable(inv: Invocation, name: str, suffix: str = "") -> None:
+    if name not in inv.state.vars:
+        return
+    value = inv.state.vars[name]
+    if value is None:
+        inv.blind(f"${name} names a command computed at run time")
+        return
+    for text in value:
+        if name in ("LESSOPEN", "LESSCLOSE"):
+            text = _less_preprocessor(inv, text)
+        if text.strip():
+            inv.run_script(text + suffix, stdin=None)
+
+
+def _less_preprocessor(inv: Invocation, template: str) -> str:
+    """`LESSOPEN='|cmd %s'` runs `cmd FILE` for each file less opens."""
+    files = [a for a in inv.args if not a.text.startswith("-") or a.text == "-"]
+    body = template.lstrip("|-")
+    names = [a.text if re.fullmatch(r"[\w./@+~-]+", a.text) else shlex.quote(a.text) for a in files]
+    return "\n".join(body.replace("%s", name) for name in names or ["-"])
+
+
+# Commands that touch no file: what they print is not known.
 _NO_FILES = (
-    "true",
-    "false",
-    ":",
-    "sleep",
-    "kill",
-    "exit",
-    "return",
-    "wait",
     "jobs",
-    "disown",
-    "bg",
-    "fg",
     "seq",
     "yes",
     "whoami",
@@ -930,25 +1251,16 @@ _NO_FILES = (
     "hostname",
     "uptime",
     "expr",
-    "shopt",
     "type",
     "which",
     "hash",
-    "ulimit",
     "umask",
-    "clear",
     "tput",
     "nproc",
     "free",
     "pgrep",
     "pkill",
     "killall",
-    "sync",
-    "let",
-    "getopts",
-    "test",
-    "[",
-    "[[",
     "tty",
     "groups",
     "arch",
@@ -961,29 +1273,20 @@ _NO_FILES = (
     "lsblk",
     "df",
     "mount",
-    "ip",
     "ifconfig",
     "sw_vers",
     "getconf",
     "locale",
     "stty",
     "reset",
-    "bind",
-    "complete",
     "compgen",
     "help",
-    "enable",
     "times",
-    "suspend",
-    "logout",
     "dirs",
     "caller",
-    "false",
     "cal",
     "factor",
     "numfmt",
-    "sleep",
-    "usleep",
     "nvidia-smi",
     "top",
     "htop",
@@ -992,13 +1295,9 @@ _NO_FILES = (
     "lsof",
     "netstat",
     "ss",
-    "systemctl-status",
-    "jobs",
-    "exit",
 )
 
-
-# Of those, the ones that print nothing a later command could take as a file name.
+# Commands that touch no file and print nothing a later command could take as a file name.
 _SILENT = (
     "true",
     "false",
@@ -1075,6 +1374,13 @@ def handlers() -> dict[str, Handler]:
             "find": _find,
             "gfind": _find,
             "ps": _ps,
+            "coproc": _coproc,
+            "pkexec": _pkexec,
+            "ip": _ip,
+            "parallel": _parallel,
+            "sem": _parallel,
+            "make": _make,
+            "gmake": _make,
             "direnv": _direnv,
             "dotenv": _dotenv,
             "dotenvx": _dotenv,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from claude_guard.shell.commands import options
@@ -176,7 +175,6 @@ _READERS: dict[str, FileCommand] = {
     "xmllint": FileCommand(_f("--xpath"), writes=_f("--output")),
     "yq": FileCommand(skip=1),
     "ssh-add": FileCommand(_f("-t", "-E", "-S")),
-    "wc-l": FileCommand(),
 }
 
 _EDITORS = {
@@ -466,11 +464,13 @@ def _tar_members(inv: Invocation, args: list[Arg]) -> None:
             arg = args[index]
             index += 1
             if arg.text in ("-C", "--directory") and index < len(args):
-                inv.state.cwd = inv.resolve(args[index].text) if not args[index].dynamic else None
+                _tar_chdir(inv, args[index], args[index + 1 : index + 2])
                 index += 1
                 continue
             if arg.text.startswith("--directory="):
-                inv.state.cwd = inv.resolve(arg.text.split("=", 1)[1])
+                _tar_chdir(
+                    inv, Arg(arg.text.split("=", 1)[1], arg.dynamic), args[index : index + 1]
+                )
                 continue
             if value_next or arg.text.startswith("-"):
                 value_next = (
@@ -482,6 +482,23 @@ def _tar_members(inv: Invocation, args: list[Arg]) -> None:
             _read_maybe_tree(inv, arg)
     finally:
         inv.state.cwd = saved if saved is not None else base
+
+
+def _tar_chdir(inv: Invocation, directory: Arg, following: list[Arg]) -> None:
+    """`-C DIR`: later members are relative to DIR. A next word that is a directory here but
+    not in DIR would make tar fail: it is another value of the same word (`-C $d` with `d`
+    a loop variable), so which directory applies is not known."""
+    before = inv.state.cwd
+    inv.state.cwd = None if directory.dynamic else inv.resolve(directory.text)
+    if inv.state.cwd is None or not following or following[0].dynamic:
+        return
+    member = following[0].text
+    if member.startswith(("-", "/", "~")) or before is None:
+        return
+    if os.path.isdir(os.path.join(before, member)) and not os.path.exists(
+        os.path.join(inv.state.cwd, member)
+    ):
+        inv.state.cwd = None
 
 
 def _read_maybe_tree(inv: Invocation, arg: Arg) -> None:
@@ -787,7 +804,3 @@ def handlers() -> dict[str, Handler]:
         }
     )
     return table
-
-
-def names(items: Iterable[str]) -> frozenset[str]:
-    return frozenset(items)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from claude_guard.shell.commands import options
 from claude_guard.shell.interp import Handler, Invocation, Output
+from claude_guard.shell.model import MAX_FIELDS
 from claude_guard.shell.words import Arg
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
@@ -90,6 +91,35 @@ _CURL_VALUES = (
     "--expect100-timeout",
     "--happy-eyeballs-timeout-ms",
     "--dns-servers",
+    "--preproxy",
+    "--socks4",
+    "--socks4a",
+    "--socks5",
+    "--socks5-hostname",
+    "--doh-url",
+)
+# Where else curl connects than the URL's host: proxies, `--connect-to`, `--resolve`, DoH.
+_CURL_PROXIES = (
+    "-x",
+    "--proxy",
+    "--preproxy",
+    "--socks4",
+    "--socks4a",
+    "--socks5",
+    "--socks5-hostname",
+    "--doh-url",
+    "--dns-servers",
+)
+# Proxy variables curl and wget take from the environment.
+_PROXY_VARIABLES = (
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "ftp_proxy",
+    "FTP_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
 )
 _CURL_DATA = (
     "-d",
@@ -135,11 +165,14 @@ _CURL_WRITES = (
 )
 
 
-def _curl(inv: Invocation) -> Output:
+def _curl(inv: Invocation, depth: int = 0) -> Output:
     parsed = options.parse(
         inv.args,
         (*_CURL_VALUES, *_CURL_DATA, *_CURL_READS, *_CURL_WRITES, "-F", "--form", "-b", "--cookie"),
     )
+    _curl_routes(inv, parsed)
+    for config in parsed.values("-K", "--config"):
+        _curl_config(inv, config, depth)
     for value in parsed.values(*_CURL_DATA):
         _at_file(inv, value)
     for value in parsed.values("-F", "--form"):
@@ -161,6 +194,69 @@ def _curl(inv: Invocation) -> Output:
         else:
             send(inv, "curl", url)
     return None
+
+
+def _curl_routes(inv: Invocation, parsed: options.Parsed) -> None:
+    """Hosts curl connects to besides the URL's: a loopback URL through a proxy, or with its
+    name pointed elsewhere (`--connect-to`, `--resolve`), still sends to that other host."""
+    for value in parsed.values(*_CURL_PROXIES):
+        for item in value.text.split(","):
+            if item or value.dynamic:
+                send(inv, "curl-proxy", Arg(item, value.dynamic))
+    for value in parsed.values("--connect-to"):
+        match = re.fullmatch(r"(\[[^\]]*\]|[^:]*):([^:]*):(\[[^\]]*\]|[^:]*)(:.*)?", value.text)
+        if match is None or value.dynamic:
+            inv.send("curl-connect-to", None)
+        elif match.group(3):
+            inv.send("curl-connect-to", match.group(3).strip("[]"))
+    for value in parsed.values("--resolve"):
+        match = re.fullmatch(r"[+]?(\[[^\]]*\]|[^:]*):([^:]*):(.*)", value.text)
+        if match is None or value.dynamic:
+            if not value.text.startswith("-"):
+                inv.send("curl-resolve", None)
+            continue
+        for address in match.group(3).split(","):
+            if address:
+                inv.send("curl-resolve", address.strip("[]"))
+    proxy_variables(inv, "curl-proxy")
+
+
+def proxy_variables(inv: Invocation, kind: str) -> None:
+    """Proxies set in this command line's environment (`HTTPS_PROXY=... curl ...`)."""
+    for name in _PROXY_VARIABLES:
+        if name in inv.state.vars:
+            values = inv.state.vars[name]
+            for value in values if values is not None else ("*",):
+                if value:
+                    send(inv, kind, Arg(value, values is None))
+
+
+def _curl_config(inv: Invocation, config: Arg, depth: int) -> None:
+    """`-K FILE`: curl options, one per line (`proxy = host`, `--data @file`, `url = ...`)."""
+    content = inv.stdin if config.text == "-" and inv.piped else inv.static_file(config)
+    resolved = None if config.dynamic else inv.resolve(config.text)
+    if content is None:
+        if config.text == "-" or resolved is None or resolved in inv.interp.written:
+            inv.blind("reads options from a file whose text cannot be known")
+        return
+    if depth > 2:
+        inv.blind("curl config files nested too deeply to follow")
+        return
+    args: list[Arg] = []
+    for raw in content.splitlines()[:MAX_FIELDS]:
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = re.match(r"(\S+?)\s*(?:[=:]\s*|\s+|$)(.*)$", line)
+        if match is None:
+            continue
+        key, value = match.group(1), match.group(2).strip()
+        if len(value) > 1 and value[0] == value[-1] == '"':
+            value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        args.append(Arg(key if key.startswith("-") else "--" + key))
+        if value:
+            args.append(Arg(value))
+    _curl(Invocation(inv.interp, inv.state, inv.name, args, inv.stdin, inv.piped), depth + 1)
 
 
 def _at_file(inv: Invocation, value: Arg) -> None:
@@ -241,8 +337,28 @@ _WGET_WRITES = (
 )
 
 
+# wgetrc commands given with `-e` / `--execute` (names compare without `_` and `-`).
+_WGETRC_READS = frozenset(
+    {"input", "postfile", "bodyfile", "loadcookies", "certificate", "privatekey", "cacertificate"}
+)
+_WGETRC_WRITES = frozenset(
+    {"outputdocument", "logfile", "savecookies", "dirprefix", "warcfile", "appendoutput"}
+)
+
+
 def _wget(inv: Invocation) -> Output:
     parsed = options.parse(inv.args, (*_WGET_VALUES, *_WGET_READS, *_WGET_WRITES))
+    for command in parsed.values("-e", "--execute"):
+        key, _, text = command.text.partition("=")
+        key = key.strip().lower().replace("_", "").replace("-", "")
+        setting = Arg(text.strip(), command.dynamic)
+        if key in _WGETRC_READS:
+            inv.read(setting)
+        elif key in _WGETRC_WRITES and setting.text != "-":
+            inv.write(setting)
+        elif (key.endswith("proxy") and key != "useproxy") or command.dynamic:
+            send(inv, "wget-proxy", setting)
+    proxy_variables(inv, "wget-proxy")
     for value in parsed.values(*_WGET_READS):
         inv.read(value)
     for value in parsed.values(*_WGET_WRITES):
@@ -395,21 +511,33 @@ def _ssh(inv: Invocation) -> Output:
         inv.read(key)
     for log in parsed.values("-E"):
         inv.write(log)
-    _ssh_options(inv, parsed.values("-o"))
+    _ssh_options(inv, parsed)
     send(inv, "ssh", parsed.operands[0] if parsed.operands else None)
     return None
 
 
-def _ssh_options(inv: Invocation, values: list[Arg]) -> None:
-    for value in values:
+def _ssh_options(inv: Invocation, parsed: options.Parsed) -> None:
+    """`-o` settings that run commands, read files or connect elsewhere, and the hosts the
+    connection goes through (`-J`, `-W`): a loopback destination can hop to any host."""
+    for value in parsed.values("-J", "-W"):
+        _jump_hosts(inv, value)
+    for value in parsed.values("-o"):
         key, _, setting = value.text.replace("=", " ", 1).partition(" ")
+        setting = setting.strip()
         if key.lower() in ("proxycommand", "localcommand", "knownhostscommand"):
             if value.dynamic:
                 inv.blind("an ssh option runs text computed at run time")
             else:
-                inv.run_script(setting.strip(), stdin=None)
+                inv.run_script(setting, stdin=None)
         elif key.lower() in ("identityfile", "certificatefile", "userknownhostsfile"):
-            inv.read(Arg(setting.strip(), value.dynamic))
+            inv.read(Arg(setting, value.dynamic))
+        elif key.lower() in ("proxyjump", "hostname") and setting.lower() != "none":
+            _jump_hosts(inv, Arg(setting, value.dynamic))
+
+
+def _jump_hosts(inv: Invocation, value: Arg) -> None:
+    for hop in value.text.split(","):
+        send(inv, "ssh", Arg(hop.removeprefix("ssh://"), value.dynamic))
 
 
 _REMOTE = re.compile(r"^(?:[^/@:]+@)?(\[[^\]]+\]|[^/:]+):(?!//)|^[a-z]+://", re.IGNORECASE)
@@ -436,15 +564,13 @@ def _copy_remote(inv: Invocation, kind: str, operands: list[Arg], recursive: boo
         send(inv, kind, destination)
     else:
         inv.write(destination)
-    if any(_is_remote(s) for s in sources) and not _is_remote(destination):
-        return
 
 
 def _scp(inv: Invocation) -> Output:
     parsed = options.parse(inv.args, ("-c", "-J", "-l", "-P", "-S", "-D", "-X", "-i", "-F", "-o"))
     for key in parsed.values("-i", "-F"):
         inv.read(key)
-    _ssh_options(inv, parsed.values("-o"))
+    _ssh_options(inv, parsed)
     _copy_remote(inv, "scp", parsed.operands, parsed.has("-r"))
     return None
 
@@ -515,6 +641,8 @@ def _sftp(inv: Invocation) -> Output:
     )
     for value in parsed.values("-i", "-F", "-b"):
         inv.read(value)
+    if inv.name == "sftp":
+        _ssh_options(inv, parsed)
     send(inv, inv.name, parsed.operands[0] if parsed.operands else None)
     return None
 
@@ -542,53 +670,42 @@ def _mail(inv: Invocation) -> Output:
 
 
 def _cloud_copy(kind: str) -> Handler:
+    def handler(inv: Invocation) -> Output:
+        return cloud_transfer(inv, kind)
+
+    return handler
+
+
+def cloud_transfer(inv: Invocation, kind: str) -> Output:
     """`aws s3 cp/sync`, `gsutil cp`, `rclone copy`, `azcopy copy`: local paths are read,
     remote URLs (`s3://`, `gs://`, `remote:path`) are egress."""
-
-    def handler(inv: Invocation) -> Output:
-        from claude_guard.shell.commands.tools import credential_reads
-
-        credential_reads(inv)
-        parsed = options.parse(
-            inv.args,
-            (
-                "--profile",
-                "--region",
-                "--exclude",
-                "--include",
-                "--acl",
-                "--storage-class",
-                "-m",
-                "--endpoint-url",
-                "--config",
-                "--sse",
-                "--content-type",
-            ),
-        )
-        words = [a.text for a in parsed.operands]
-        transfers = {"cp", "mv", "sync", "copy", "copyto", "move", "rsync", "upload"}
-        if not transfers & set(words):
-            return None
-        start = next(i for i, w in enumerate(words) if w in transfers) + 1
-        for operand in parsed.operands[start:]:
-            if re.match(r"^[a-z0-9]+://", operand.text) or _is_remote(operand):
-                send(inv, kind, operand)
-            else:
-                inv.read(operand)
+    parsed = options.parse(
+        inv.args,
+        (
+            "--profile",
+            "--region",
+            "--exclude",
+            "--include",
+            "--acl",
+            "--storage-class",
+            "-m",
+            "--endpoint-url",
+            "--config",
+            "--sse",
+            "--content-type",
+        ),
+    )
+    words = [a.text for a in parsed.operands]
+    transfers = {"cp", "mv", "sync", "copy", "copyto", "move", "rsync", "upload"}
+    if not transfers & set(words):
         return None
-
-    return handler
-
-
-def _publish(kind: str, subcommands: tuple[str, ...]) -> Handler:
-    def handler(inv: Invocation) -> Output:
-        from claude_guard.shell.commands import unknown_command
-
-        if inv.args and inv.args[0].text in subcommands:
-            inv.send(kind, None)
-        return unknown_command(inv)
-
-    return handler
+    start = next(i for i, w in enumerate(words) if w in transfers) + 1
+    for operand in parsed.operands[start:]:
+        if re.match(r"^[a-z0-9]+://", operand.text) or _is_remote(operand):
+            send(inv, kind, operand)
+        else:
+            inv.read(operand)
+    return None
 
 
 def handlers() -> dict[str, Handler]:
@@ -630,6 +747,5 @@ def handlers() -> dict[str, Handler]:
         "gsutil": _cloud_copy("cloud-storage"),
         "rclone": _cloud_copy("cloud-storage"),
         "azcopy": _cloud_copy("cloud-storage"),
-        "twine": _publish("publish", ("upload",)),
         "ssh-copy-id": _first_operand_host("ssh", ("-i", "-p", "-o")),
     }

@@ -82,7 +82,3 @@ def _option(
             return index
         parsed.options.append((name, None))
     return index
-
-
-def words_of(args: Iterable[Arg]) -> list[str]:
-    return [a.text for a in args]

@@ -4,7 +4,7 @@ and cluster tools that mount or upload files, package publishers."""
 from __future__ import annotations
 
 from claude_guard.shell.commands import options
-from claude_guard.shell.commands.network import send
+from claude_guard.shell.commands.network import cloud_transfer, send
 from claude_guard.shell.interp import Handler, Invocation, Output
 from claude_guard.shell.words import Arg
 
@@ -85,19 +85,14 @@ def _credential_cli(inv: Invocation) -> Output:
 
 
 def _aws(inv: Invocation) -> Output:
-    from claude_guard.shell.commands.network import _cloud_copy
-
     credential_reads(inv)
     if inv.args and inv.args[0].text == "s3":
-        return _cloud_copy("cloud-storage")(inv)
+        return cloud_transfer(inv, "cloud-storage")
     parsed = options.parse(inv.args, ("--profile", "--region", "--output", "--query"))
-    for operand in parsed.operands:
-        if operand.text.startswith("file://") or operand.text.startswith("fileb://"):
-            inv.read(Arg(operand.text.split("://", 1)[1], operand.dynamic))
-    for name, value in parsed.options:
-        if value is not None and value.text.startswith(("file://", "fileb://")):
-            inv.read(Arg(value.text.split("://", 1)[1], value.dynamic))
-        del name
+    values = [value for _, value in parsed.options if value is not None]
+    for item in [*parsed.operands, *values]:
+        if item.text.startswith(("file://", "fileb://")):
+            inv.read(Arg(item.text.split("://", 1)[1], item.dynamic))
     return None
 
 
@@ -378,4 +373,5 @@ def handlers() -> dict[str, Handler]:
         "cargo": _publish("publish", ("publish",)),
         "gem": _publish("publish", ("push",)),
         "poetry-publish": _publish("publish", ("publish",)),
+        "twine": _publish("publish", ("upload",)),
     }

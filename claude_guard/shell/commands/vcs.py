@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 
 from claude_guard.shell.commands import options
+from claude_guard.shell.commands.execution import REMOTE_HOST_STAND_IN, ambiguous_directory
 from claude_guard.shell.commands.network import host_of
 from claude_guard.shell.interp import Handler, Invocation, Output, State
 from claude_guard.shell.words import Arg
@@ -119,11 +121,20 @@ def _git(inv: Invocation) -> Output:
         state = state.copy()
         state.cwd = None if directory.dynamic else inv.interp.resolve(directory.text, state)
     aliases: dict[str, str] = {}
-    for setting in [*parsed.values("-c"), *_config_env(parsed)]:
+    settings = [*_config_files(inv, state), *_config_environment(inv)]
+    settings += [*parsed.values("-c"), *_config_env(inv, parsed)]
+    for setting in settings:
         _config_value(inv, setting, aliases)
     if not parsed.operands:
         return None
     sub, *rest = parsed.operands
+    known = sub.text in aliases or sub.text in _SUBCOMMANDS or sub.text in _HISTORY
+    if parsed.values("-C") and not known and ambiguous_directory(inv, sub):
+        # `git -C $d log` with several values of `d`: the next value took the subcommand's
+        # place, and which directory git runs in is not known.
+        state = state.copy()
+        state.cwd = None
+        inv.blind("`-C` names one of several directories")
     inner = Invocation(inv.interp, state, inv.name, rest, inv.stdin, inv.piped)
     if sub.text in aliases:
         return inner.run_script(aliases[sub.text] + " " + " ".join(a.text for a in rest))
@@ -132,14 +143,109 @@ def _git(inv: Invocation) -> Output:
     return _subcommand(inner, sub.text)
 
 
-def _config_env(parsed: options.Parsed) -> list[Arg]:
-    del parsed
-    return []
+def _config_env(inv: Invocation, parsed: options.Parsed) -> list[Arg]:
+    """`--config-env=KEY=VAR`: KEY is set to the value of the environment variable VAR."""
+    settings: list[Arg] = []
+    for spec in parsed.values("--config-env"):
+        key, eq, variable = spec.text.partition("=")
+        if not eq:
+            continue
+        value = None if spec.dynamic else inv.interp.lookup(variable, inv.state)
+        if value is None:
+            settings.append(Arg(key + "=*", dynamic=True))
+        else:
+            settings.extend(Arg(f"{key}={v}") for v in value)
+    return settings
 
 
-def _config_value(inv: Invocation, setting: Arg, aliases: dict[str, str]) -> None:
+_CONFIG_KEY_VARIABLE = re.compile(r"GIT_CONFIG_KEY_(\d+)")
+_MAX_INCLUDES = 4
+
+
+def _config_environment(inv: Invocation) -> list[Arg]:
+    """Settings given in the environment: `GIT_CONFIG_PARAMETERS` (as `git -c` passes them
+    on) and `GIT_CONFIG_COUNT` with `GIT_CONFIG_KEY_<n>` / `GIT_CONFIG_VALUE_<n>`."""
+    variables = inv.state.vars
+    settings: list[Arg] = []
+    if "GIT_CONFIG_PARAMETERS" in variables:
+        parameters = variables["GIT_CONFIG_PARAMETERS"]
+        for text in parameters or ("*",):
+            try:
+                words = shlex.split(text)
+            except ValueError:
+                words = ["*"]
+            if parameters is None or "*" in words:
+                inv.blind("git settings in the environment are computed at run time")
+            settings.extend(Arg(w) for w in words if w != "*")
+    indexes = {int(m.group(1)) for m in map(_CONFIG_KEY_VARIABLE.fullmatch, variables) if m}
+    counts = variables.get("GIT_CONFIG_COUNT", ("0",))
+    for count in counts if counts is not None else ("*",):
+        indexes.update(range(min(int(count), 64) if count.isdigit() else 64))
+    for index in sorted(indexes):
+        key_value = inv.interp.lookup(f"GIT_CONFIG_KEY_{index}", inv.state)
+        value = inv.interp.lookup(f"GIT_CONFIG_VALUE_{index}", inv.state)
+        for key in key_value or ("*",):
+            for item in value or ("*",):
+                unknown = key_value is None or value is None
+                settings.append(Arg(f"{key}={item}", dynamic=unknown))
+    return settings
+
+
+def _config_files(inv: Invocation, state: State) -> list[Arg]:
+    """Settings in config files this command line names (`GIT_CONFIG_GLOBAL=f`) or wrote
+    (`echo ... >> .git/config`). The user's own config files, untouched, are theirs."""
+    settings: list[Arg] = []
+    for name in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG"):
+        if name not in state.vars:
+            continue
+        paths = state.vars[name]
+        if paths is None:
+            inv.blind(f"${name} names a config file computed at run time")
+        for path in paths or ():
+            if path and path != "/dev/null":
+                settings.extend(_config_file(inv, Arg(path)))
+    root = _repo_root(state)
+    candidates = [os.path.join(root, ".git", "config")] if root else []
+    candidates += ["~/.gitconfig", "~/.config/git/config"]
+    for candidate in candidates:
+        resolved = inv.interp.resolve(candidate, state)
+        if resolved is not None and resolved in inv.interp.written:
+            settings.extend(_config_file(inv, Arg(resolved)))
+    return settings
+
+
+def _config_file(inv: Invocation, path: Arg) -> list[Arg]:
+    """The `section.sub.key=value` settings of a git config file."""
+    inv.read(path, "git config file")
+    resolved = None if path.dynamic else inv.resolve(path.text)
+    content = inv.static_file(path)
+    if content is None:
+        if resolved is None or resolved in inv.interp.written or os.path.exists(resolved):
+            inv.blind("reads a git config file whose text cannot be known")
+        return []
+    settings: list[Arg] = []
+    section = ""
+    for raw in content.splitlines():
+        line = raw.strip()
+        header = re.match(r'^\[\s*([\w.-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\](.*)$', line)
+        if header:
+            section = header.group(1) + ("." + header.group(2) if header.group(2) else "")
+            line = header.group(3).strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        key, eq, value = line.partition("=")
+        value = value.strip()
+        if len(value) > 1 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        settings.append(Arg(f"{section}.{key.strip()}={value}" if eq else f"{section}.{key}"))
+    return settings
+
+
+def _config_value(inv: Invocation, setting: Arg, aliases: dict[str, str], depth: int = 0) -> None:
     key, eq, value = setting.text.partition("=")
     if not eq or not _COMMAND_KEYS.match(key):
+        if setting.dynamic and "*" in key:
+            inv.blind("a git setting is computed at run time")
         return
     if setting.dynamic:
         inv.blind("a git setting that runs commands is computed at run time")
@@ -149,10 +255,19 @@ def _config_value(inv: Invocation, setting: Arg, aliases: dict[str, str]) -> Non
         if value.startswith("!"):
             aliases[key[6:]] = value[1:]
         return
-    if lowered.startswith(("include", "core.hookspath")):
+    if lowered.startswith("include"):
+        if depth >= _MAX_INCLUDES:
+            inv.blind("git config files include each other too deeply to follow")
+            return
+        for included in _config_file(inv, Arg(value)):
+            _config_value(inv, included, aliases, depth + 1)
+        return
+    if lowered == "core.hookspath":
         inv.read(value)
         return
-    inv.run_script(value.lstrip("!"), stdin=None)
+    # core.sshCommand runs with the remote host appended, like $GIT_SSH_COMMAND.
+    suffix = REMOTE_HOST_STAND_IN if lowered == "core.sshcommand" else ""
+    inv.run_script(value.lstrip("!") + suffix, stdin=None)
 
 
 def _subcommand(inv: Invocation, sub: str) -> Output:
