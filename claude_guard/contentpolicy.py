@@ -22,6 +22,10 @@ from claude_guard.touches import ContentTarget
 # What Claude Code's Read returns when no limit is given: the window a big file is scanned in.
 READ_DEFAULT_LINES = 2000
 MAX_FINDINGS_RECORDED = 50
+# Scans that did not see all of the content: what was found counts, and the policy's
+# `incomplete` action covers the rest. (A file that exists but cannot be read is no cleaner
+# than one scanned part-way; only a missing file has no content at all.)
+PARTIAL = frozenset({ScanStatus.INCOMPLETE, ScanStatus.TOO_LARGE, ScanStatus.UNREADABLE})
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class ContentVerdict:
     rule_ids: tuple[str, ...] = ()
     findings: tuple[FingerprintedFinding, ...] = ()
     paths: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what went wrong in a scan, by type only (for the audit)
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class _Judged:
     rule_id: str
     findings: tuple[FingerprintedFinding, ...]
     status: ScanStatus
+    notes: tuple[str, ...] = ()
 
 
 def judge_contents(
@@ -48,8 +54,9 @@ def judge_contents(
     deadline = time.monotonic() + detection.scan_seconds
     judged = [_judge_one(t, scanner, detection, deadline) for t in targets]
     strictest = Action.strictest(*(j.action for j in judged))
+    notes = tuple(dict.fromkeys(n for j in judged for n in j.notes))
     if strictest is Action.ALLOW:
-        return ContentVerdict(Action.ALLOW, findings=_all_findings(judged))
+        return ContentVerdict(Action.ALLOW, findings=_all_findings(judged), notes=notes)
     deciding = [j for j in judged if j.action is strictest]
     return ContentVerdict(
         strictest,
@@ -57,28 +64,31 @@ def judge_contents(
         tuple(dict.fromkeys(j.rule_id for j in deciding)),
         _all_findings(deciding),
         tuple(dict.fromkeys(j.target.path.lexical for j in deciding if j.target.path)),
+        notes,
     )
 
 
 def _judge_one(
     target: ContentTarget, scanner: ContentScanner, detection: EffectiveDetection, deadline: float
 ) -> _Judged:
-    limits = ScanLimits(detection.max_scan_bytes, max(0.0, deadline - time.monotonic()))
+    limits = ScanLimits.for_policy(detection, deadline - time.monotonic())
     result = _scan(target, scanner, limits)
     if result.status is ScanStatus.BINARY:
         return _Judged(target, detection.binary, "detection:binary", (), result.status)
-    if result.status in (ScanStatus.INCOMPLETE, ScanStatus.TOO_LARGE):
-        return _Judged(target, detection.incomplete, "detection:incomplete", (), result.status)
-    counted = tuple(
-        f
-        for f in result.findings
-        if f.finding.score >= detection.policy_for(f.finding.category, f.finding.type).min_score
-    )
-    actions = [detection.policy_for(f.finding.category, f.finding.type).action for f in counted]
-    action = Action.strictest(*actions)
-    deciding = [f for f, a in zip(counted, actions, strict=True) if a is action]
+    judged = [(f, a) for f in result.findings if (a := detection.action_for(f.finding)) is not None]
+    counted = tuple(f for f, _ in judged)
+    action = Action.strictest(*(a for _, a in judged))
+    deciding = [f for f, a in judged if a is action]
     categories = sorted({f.finding.category for f in deciding}) or ["none"]
-    return _Judged(target, action, f"detection:{'+'.join(categories)}", counted, result.status)
+    rule_id = f"detection:{'+'.join(categories)}"
+    if result.status in PARTIAL:
+        # The findings so far count as they would in a complete scan (a deny-level secret in
+        # a file too slow to finish is still denied), and `incomplete` covers what was not
+        # seen: the stricter of the two decides.
+        if not counted or detection.incomplete.rank > action.rank:
+            rule_id = "detection:incomplete"
+        action = Action.strictest(action, detection.incomplete)
+    return _Judged(target, action, rule_id, counted, result.status, result.notes)
 
 
 def _scan(target: ContentTarget, scanner: ContentScanner, limits: ScanLimits) -> ScanResult:
@@ -127,7 +137,13 @@ def _explain(deciding: Sequence[_Judged], action: Action) -> str:
         where = judged.target.path.lexical if judged.target.path else judged.target.via
         if judged.status is ScanStatus.BINARY:
             parts.append(f"{where} is not text and cannot be scanned")
-        elif judged.status in (ScanStatus.INCOMPLETE, ScanStatus.TOO_LARGE):
+        elif judged.status in PARTIAL and judged.findings:
+            parts.append(
+                f"{where} contains {summarise(judged.findings)} and could not be scanned completely"
+            )
+        elif judged.status is ScanStatus.UNREADABLE:
+            parts.append(f"{where} could not be read to be scanned")
+        elif judged.status in PARTIAL:
             parts.append(f"{where} could not be scanned completely within the limits")
         else:
             parts.append(f"{where} contains {summarise(judged.findings)}")

@@ -280,9 +280,10 @@ class DecisionEngine:
                 )
             )
         content_findings: tuple[FingerprintedFinding, ...] = ()
+        scan_notes: tuple[str, ...] = ()
         if found.contents and max(v.action.rank for v in verdicts) < Action.DENY.rank:
             content = judge_contents(found.contents, self.scanner, self.policy.detection)
-            content_findings = content.findings
+            content_findings, scan_notes = content.findings, content.notes
             verdicts.append(
                 self._decision(
                     content.action,
@@ -292,7 +293,11 @@ class DecisionEngine:
                 )
             )
         chosen = max(verdicts, key=lambda v: v.action.rank)  # max keeps the first of equals
-        notes = (*found.unresolved, *(self.scanner.notes if content_findings else ()))
+        notes = (
+            *found.unresolved,
+            *scan_notes,
+            *(self.scanner.notes if content_findings else ()),
+        )
         return dataclasses.replace(chosen, notes=notes, findings=content_findings)
 
     def _path_verdict(self, found: TouchSet, subject: str) -> Decision:

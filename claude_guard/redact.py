@@ -204,7 +204,8 @@ class _Scan:
         if remaining <= 0:
             self.units.append(_Unit([], complete=False))
             return texts
-        result = self.scanner.scan_text("\n".join(texts), ScanLimits(seconds=remaining))
+        limits = ScanLimits.for_policy(self.detection, remaining)
+        result = self.scanner.scan_text("\n".join(texts), limits)
         complete = result.status is ScanStatus.COMPLETE
         counted = [f for f in result.findings if must_redact(f, self.detection)]
         self.units.append(_Unit(counted, complete))
@@ -218,9 +219,7 @@ class _Scan:
 def must_redact(finding: FingerprintedFinding, detection: EffectiveDetection) -> bool:
     """A finding the policy keeps from the model: at or above its min_score, action deny.
     (`ask` has no meaning once the tool has run, and the PreToolUse decision already asked.)"""
-    f = finding.finding
-    policy = detection.policy_for(f.category, f.type)
-    return f.score >= policy.min_score and policy.action is Action.DENY
+    return detection.action_for(finding.finding) is Action.DENY
 
 
 # ---------------------------------------------------------------------------- replacing

@@ -43,7 +43,7 @@ def scan_files(
 ) -> Iterator[FileScan]:
     scanner = ContentScanner.for_policy(derive_key(key, "fingerprint"), policy.detection)
     engine = DecisionEngine(policy, root, scanner_factory=lambda: scanner)
-    limits = ScanLimits(policy.detection.max_scan_bytes, policy.detection.scan_seconds)
+    limits = ScanLimits.for_policy(policy.detection)
     for path in files:
         event = parse_event(
             {

@@ -279,12 +279,11 @@ class Service:
         return True
 
     def status(self) -> dict[str, Any]:
-        cache = self.warm.scan_cache
         return {
             "pid": os.getpid(),
             "uptime_seconds": round(time.monotonic() - self.started, 1),
             "decisions": self.decisions,
-            "scan_cache": {"entries": len(cache), "hits": cache.hits, "misses": cache.misses},
+            "scan_cache": self.warm.cache_stats(),
             "max_rss_kb": _max_rss_kb(),
         }
 

@@ -38,6 +38,10 @@ class BoundedCache(Generic[K, V]):
         self._max = max_entries
         self._lock = threading.Lock()
 
+    def values(self) -> list[V]:
+        with self._lock:
+            return list(self._entries.values())
+
     def get_or_build(self, key: K, build: Callable[[], V]) -> V:
         with self._lock:
             if key in self._entries:
@@ -61,7 +65,6 @@ class WarmState:
         self._engines: BoundedCache[tuple[str, str, str, str, str], DecisionEngine] = BoundedCache(
             64
         )
-        self.scan_cache = ScanCache()
 
     def load_layer(self, layer: str, path: Path) -> LoadedLayer:
         data = read_layer_file(path)
@@ -77,8 +80,20 @@ class WarmState:
         detection = policy.detection
         key = (fingerprint_key, detection.presidio_enabled, detection.nlp_pipeline)
         return self._scanners.get_or_build(
-            key, lambda: ContentScanner.for_policy(fingerprint_key, detection, self.scan_cache)
+            key,
+            # A result cache of its own: scanners differ in detectors and fingerprint key, so
+            # one's findings are not another's.
+            lambda: ContentScanner.for_policy(fingerprint_key, detection, ScanCache()),
         )
+
+    def cache_stats(self) -> dict[str, int]:
+        """The scan caches of the scanners kept now, counted together (for `status`)."""
+        caches = [s.cache for s in self._scanners.values() if s.cache is not None]
+        return {
+            "entries": sum(len(c) for c in caches),
+            "hits": sum(c.hits for c in caches),
+            "misses": sum(c.misses for c in caches),
+        }
 
     def engine(
         self, policy: EffectivePolicy, project_root: str, home: str, guard_home: Path, key: bytes

@@ -6,13 +6,15 @@ with positions and keyed fingerprints; the matched text itself never leaves this
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import hmac
 import os
+import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -23,9 +25,24 @@ if TYPE_CHECKING:
     from claude_guard.policy.merge import EffectiveDetection
 
 CHUNK_CHARS = 256 * 1024
-# Chunks overlap so that a value straddling a boundary is seen whole in one of them.
-CHUNK_OVERLAP = 4 * 1024
+# Each chunk runs on past its end by CHUNK_OVERLAP, so a value that starts in a chunk is seen
+# whole in it: the overlap must cover the longest match any detector can produce, or a value
+# straddling a boundary is missed by both chunks (a leak). The longest are the secret rules for
+# private keys, whose bodies may be string-escaped ("\\n" is two characters per repetition):
+# pgp-private-key allows 65,536 body repetitions (131,146 characters in all), PuTTY, OpenSSH,
+# PEM and service-account keys ~32.9 KB, JWTs ~22.5 KB. Line-scope rules never reach past their
+# windows (secrets.WINDOW_BEFORE/WINDOW_AFTER) and PHI records stay within a few KB (a FHIR
+# bracket is followed for 20,000 characters at most). tests/unit/test_detect_roads.py checks
+# that every bounded secret rule fits; a rule without a bound must be line-scoped.
+CHUNK_OVERLAP = 132 * 1024
 BINARY_SNIFF_BYTES = 8192
+_BOMS = (
+    # UTF-32 first: its little-endian BOM starts with UTF-16's.
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 class ScanStatus(StrEnum):
@@ -61,6 +78,9 @@ class ScanResult:
     status: ScanStatus
     findings: list[FingerprintedFinding] = field(default_factory=list)
     size: int = 0
+    # What went wrong, by type only (`detector phi failed (ValueError)`): never a message or
+    # a value, which could quote the scanned text.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,13 +88,23 @@ class ScanLimits:
     max_bytes: int = 20 * 1024 * 1024
     seconds: float = 5.0
 
+    @classmethod
+    def for_policy(cls, detection: EffectiveDetection, seconds: float | None = None) -> ScanLimits:
+        """The policy's size limit with its time budget, or with `seconds` (what is left of the
+        budget) when given: every caller scans under the same limits."""
+        budget = detection.scan_seconds if seconds is None else max(0.0, seconds)
+        return cls(detection.max_scan_bytes, budget)
+
 
 class ScanCache:
-    """Complete scan results by the SHA-256 of the scanned text, least recently used first out.
+    """Complete scan results of ONE scanner by the SHA-256 of the scanned content (salted per
+    scanner), least recently used first out.
 
     Keyed by content alone, never by a file's name, inode or mtime: timestamps are coarser than
     writes, so a file rewritten within one tick could look unchanged. A changed byte is a
     different key, so nothing changed can skip its scan. Only findings are kept, not the text.
+    Scanners differ in detectors and fingerprint key, so each has its own cache (and salt): a
+    scanner must never be answered with another's findings.
     """
 
     MIN_CHARS = 4096  # below this a scan is cheaper than remembering it
@@ -87,8 +117,11 @@ class ScanCache:
         self.misses = 0
 
     @staticmethod
-    def key(text: str) -> bytes:
-        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    def key(salt: bytes, data: bytes) -> bytes:
+        """The key of content given as its UTF-8 bytes (a file's bytes, or a text encoded)."""
+        digest = hashlib.sha256(salt)
+        digest.update(data)
+        return digest.digest()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -98,10 +131,10 @@ class ScanCache:
             found = self._entries.get(key)
             if found is None:
                 self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return found
+            else:
+                self._entries.move_to_end(key)
+                self.hits += 1
+        return found
 
     def put(self, key: bytes, findings: Sequence[FingerprintedFinding]) -> None:
         with self._lock:
@@ -123,6 +156,9 @@ class ContentScanner:
         self._key = fingerprint_key
         self.notes = tuple(notes)  # e.g. a configured stage that is not available here
         self.cache = cache  # kept by a long-running service; a one-shot hook has none
+        # Salts this scanner's cache keys: even a cache handed to two scanners cannot answer
+        # one with the other's findings.
+        self._cache_salt = secrets.token_bytes(16)
 
     @classmethod
     def default(
@@ -173,12 +209,17 @@ class ContentScanner:
         ).hexdigest()[:24]
 
     def scan_text(self, text: str, limits: ScanLimits | None = None) -> ScanResult:
-        limits = limits or ScanLimits()
+        return self._scan_cached(text, limits or ScanLimits(), None)
+
+    def _scan_cached(self, text: str, limits: ScanLimits, utf8: bytes | None) -> ScanResult:
+        """`utf8`, when given, is `text` encoded (a file's bytes): hashed as they are."""
         if len(text) > limits.max_bytes:
             return ScanResult(ScanStatus.TOO_LARGE, size=len(text))
         if self.cache is None or len(text) < ScanCache.MIN_CHARS:
             return self._scan(text, limits)
-        key = ScanCache.key(text)
+        if utf8 is None:
+            utf8 = text.encode("utf-8", "surrogatepass")
+        key = ScanCache.key(self._cache_salt, utf8)
         cached = self.cache.get(key)
         if cached is not None:
             return ScanResult(ScanStatus.COMPLETE, list(cached), size=len(text))
@@ -191,18 +232,27 @@ class ContentScanner:
         deadline = time.monotonic() + limits.seconds
         found: list[Finding] = []
         status = ScanStatus.COMPLETE
+        notes: dict[str, None] = {}
         for start, chunk in _chunks(text):
             if time.monotonic() > deadline:
                 status = ScanStatus.INCOMPLETE
                 break
             for detector in self.detectors:
-                found.extend(_shift(f, start) for f in detector.scan(chunk))
+                try:
+                    found.extend(_shift(f, start) for f in detector.scan(chunk))
+                except Exception as exc:  # a detector's bug must not end the scan, nor leak
+                    # What that detector would have found is unknown: the scan is incomplete,
+                    # and the policy's `incomplete` action decides. The exception's message is
+                    # dropped unread (it may quote the text); its type name is enough to debug.
+                    status = ScanStatus.INCOMPLETE
+                    notes[f"detector {detector.name} failed ({type(exc).__name__})"] = None
         lines = LineIndex(text)
         unique = dedupe_overlapping(_fix_lines(found, lines))
         return ScanResult(
             status,
             [FingerprintedFinding(f, self.fingerprint(text[f.start : f.end])) for f in unique],
             size=len(text),
+            notes=tuple(notes),
         )
 
     def scan_file(self, path: str, limits: ScanLimits | None = None) -> ScanResult:
@@ -217,30 +267,53 @@ class ContentScanner:
             return ScanResult(ScanStatus.MISSING)
         except (IsADirectoryError, PermissionError, OSError):
             return ScanResult(ScanStatus.UNREADABLE)
+        if len(data) > limits.max_bytes:  # grew since its size was read
+            return ScanResult(ScanStatus.TOO_LARGE, size=len(data))
+        wide = _decode_bom(data)
+        if wide is not None:  # UTF-16/32 text is full of NULs, but it is text all the same
+            if "\x00" in wide[:BINARY_SNIFF_BYTES]:
+                return ScanResult(ScanStatus.BINARY, size=len(data))
+            return self._scan_cached(wide, limits, None)
         if is_binary(data):
             return ScanResult(ScanStatus.BINARY, size=len(data))
-        return self.scan_text(data.decode("utf-8", errors="replace"), limits)
+        try:
+            # Valid UTF-8 (nearly every file): the bytes are the text's encoding, so they are
+            # hashed for the cache as read, with the key scan_text gives the same text.
+            return self._scan_cached(data.decode("utf-8"), limits, data)
+        except UnicodeDecodeError:
+            return self._scan_cached(data.decode("utf-8", errors="replace"), limits, None)
 
 
 def is_binary(data: bytes) -> bool:
-    """NUL bytes in the first few KB, as git and grep decide. UTF-16 text counts as binary."""
+    """NUL bytes in the first few KB, as git and grep decide. (`scan_file` decodes text that
+    starts with a UTF-16 or UTF-32 byte-order mark before asking.)"""
     return b"\x00" in data[:BINARY_SNIFF_BYTES]
 
 
-def _chunks(text: str) -> list[tuple[int, str]]:
-    if len(text) <= CHUNK_CHARS:
-        return [(0, text)]
-    chunks = []
+def _decode_bom(data: bytes) -> str | None:
+    """The text of UTF-16/UTF-32 data that starts with its byte-order mark, else None."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")  # the codec reads and drops the mark
+    return None
+
+
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, chunk) pieces of about CHUNK_CHARS, each running CHUNK_OVERLAP past its end so
+    that any match starting in it is seen whole; the chunk that reaches the end of the text is
+    the last (what follows it would only repeat its tail)."""
     start = 0
-    while start < len(text):
-        end = min(len(text), start + CHUNK_CHARS)
-        if end < len(text):
-            # End on a line break where one is near, so records are not cut in half.
-            newline = text.rfind("\n", start + CHUNK_CHARS // 2, end)
-            end = newline + 1 if newline != -1 else end
-        chunks.append((start, text[start : min(len(text), end + CHUNK_OVERLAP)]))
+    n = len(text)
+    while True:
+        end = start + CHUNK_CHARS
+        if end + CHUNK_OVERLAP >= n:
+            yield start, text[start:] if start else text
+            return
+        # End on a line break where one is near, so records are not cut in half.
+        newline = text.rfind("\n", start + CHUNK_CHARS // 2, end)
+        end = newline + 1 if newline != -1 else end
+        yield start, text[start : end + CHUNK_OVERLAP]
         start = end
-    return chunks
 
 
 def _shift(finding: Finding, offset: int) -> Finding:

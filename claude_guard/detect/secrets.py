@@ -47,7 +47,6 @@ from claude_guard.detect.findings import (
     Finding,
     LineIndex,
     dedupe_overlapping,
-    sort_findings,
 )
 
 DETECTOR_NAME = "secrets"
@@ -111,7 +110,7 @@ def base62_crc32_suffix_ok(token: str) -> bool:
 
 def luhn_ok(value: str) -> bool:
     """Luhn mod-10 over the digits of ``value`` (non-digits ignored; needs at least 2 digits)."""
-    digits = "".join(ch for ch in value if ch.isdigit())
+    digits = "".join(ch for ch in value if "0" <= ch <= "9")
     return len(digits) >= 2 and luhn_valid(digits)
 
 
@@ -775,39 +774,35 @@ class KeywordIndex:
 
         # Keywords are indexed by (anchor character, translated rest after the anchor): the regex
         # captures the longest rest that occurs, and every keyword that occurs at that sentinel
-        # has a rest that is a prefix of it (they lie on the same trie path).
-        self._forward_rests: dict[tuple[int, bytes], list[tuple[bytes, int]]] = {}
-        forward_entries: list[tuple[bytes, bytes]] = []
-        for kw, i in self.plan.forward.items():
-            raw = kw.encode("ascii")
-            translated = raw.translate(self._table)
-            rest = translated[i + 1 :]
-            self._forward_rests.setdefault((raw[i], rest), []).append((raw, i))
-            forward_entries.append((rest, translated if i else b""))
-        self._forward: re.Pattern[bytes] | None = (
-            re.compile(b"\\x01(?=(" + _trie_regex(forward_entries) + b"))")
-            if forward_entries
-            else None
-        )
-
-        # Backward: in the reversed bytes the keyword reads right to left; its anchor separator
-        # is followed by the (reversed) part before it and preceded by the part after it.
-        self._backward_rests: dict[tuple[int, bytes], list[tuple[bytes, int]]] = {}
-        backward_entries: list[tuple[bytes, bytes]] = []
-        for kw, i in self.plan.backward.items():
-            raw = kw.encode("ascii")
-            mirrored = raw.translate(self._table)[::-1]
-            j = len(raw) - 1 - i
-            rest = mirrored[j + 1 :]
-            self._backward_rests.setdefault((raw[i], rest), []).append((raw, i))
-            backward_entries.append((rest, mirrored if j else b""))
-        self._backward: re.Pattern[bytes] | None = (
-            re.compile(b"\\x02(?=(" + _trie_regex(backward_entries) + b"))")
-            if backward_entries
-            else None
-        )
+        # has a rest that is a prefix of it (they lie on the same trie path). Backward keywords
+        # are indexed the same way in the reversed bytes, where a keyword reads right to left:
+        # its anchor separator is followed by the (reversed) part before it.
+        self._forward_rests, self._forward = self._anchored(self.plan.forward, _FORWARD, False)
+        self._backward_rests, self._backward = self._anchored(self.plan.backward, _BACKWARD, True)
         self._plain = tuple(
             (kw.encode("ascii").translate(self._table), kw) for kw in self.plan.plain
+        )
+
+    def _anchored(
+        self, anchors: dict[str, int], sentinel: int, reverse: bool
+    ) -> tuple[dict[tuple[int, bytes], list[tuple[bytes, int]]], re.Pattern[bytes] | None]:
+        """The (anchor, rest) index and the sentinel regex for keywords anchored at `anchors`
+        (keyword -> anchor index), read forwards or (`reverse`) in the reversed bytes."""
+        rests: dict[tuple[int, bytes], list[tuple[bytes, int]]] = {}
+        entries: list[tuple[bytes, bytes]] = []
+        for kw, i in anchors.items():
+            raw = kw.encode("ascii")
+            translated = raw.translate(self._table)
+            j = i
+            if reverse:
+                translated = translated[::-1]
+                j = len(raw) - 1 - i
+            rests.setdefault((raw[i], translated[j + 1 :]), []).append((raw, i))
+            entries.append((translated[j + 1 :], translated if j else b""))
+        if not entries:
+            return rests, None
+        return rests, re.compile(
+            re.escape(bytes([sentinel])) + b"(?=(" + _trie_regex(entries) + b"))"
         )
 
     @staticmethod
@@ -928,24 +923,12 @@ class SecretDetector:
             )
             for start, end, score, rule in raw
         ]
-        return _dedupe(findings)
+        return dedupe_overlapping(findings, _secret_rank)
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """``dedupe_overlapping`` applied per cluster of overlapping findings: O(n log n) overall
-    instead of quadratic on files with thousands of findings."""
-    ordered = sorted(findings, key=lambda f: (f.start, f.end))
-    kept: list[Finding] = []
-    cluster: list[Finding] = []
-    cluster_end = -1
-    for finding in ordered:
-        if cluster and finding.start >= cluster_end:
-            kept.extend(dedupe_overlapping(cluster) if len(cluster) > 1 else cluster)
-            cluster = []
-        cluster.append(finding)
-        cluster_end = max(cluster_end, finding.end) if len(cluster) > 1 else finding.end
-    kept.extend(dedupe_overlapping(cluster) if len(cluster) > 1 else cluster)
-    return sort_findings(kept)
+def _secret_rank(f: Finding) -> tuple[float, int, int]:
+    """The highest score wins an overlap, then the earlier start, then the shorter span."""
+    return (-f.score, f.start, f.end)
 
 
 def _line_windows(text: str, positions: Iterable[int]) -> list[tuple[int, int]]:

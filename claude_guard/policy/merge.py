@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from claude_guard.policy.loader import LoadedLayer
 from claude_guard.policy.schema import (
@@ -29,6 +29,9 @@ from claude_guard.policy.schema import (
     PathRule,
     PolicyLayer,
 )
+
+if TYPE_CHECKING:
+    from claude_guard.detect.findings import Finding
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,12 @@ class EffectiveDetection:
         if finding_type in self.top_typed:
             return typed
         return _tighter(base, typed)
+
+    def action_for(self, finding: Finding) -> Action | None:
+        """What one finding does to a call, or None when it does not count (its score is
+        below the deciding setting's min_score). The one place that decides which count."""
+        setting = self.policy_for(finding.category, finding.type)
+        return setting.action if finding.score >= setting.min_score else None
 
 
 @dataclass(frozen=True, slots=True)

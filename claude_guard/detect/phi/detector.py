@@ -11,7 +11,6 @@ in windows around them.
 
 from __future__ import annotations
 
-import bisect
 import functools
 from collections.abc import Iterable
 
@@ -19,7 +18,7 @@ from claude_guard.detect.findings import (
     CATEGORY_PHI,
     CATEGORY_PII,
     Finding,
-    sort_findings,
+    dedupe_overlapping,
 )
 from claude_guard.detect.phi import validators as v
 from claude_guard.detect.phi.context import HealthContextRules, RecordRules
@@ -118,22 +117,12 @@ _CATEGORY_RANK = {CATEGORY_PHI: 0, CATEGORY_PII: 1}
 
 
 def _resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
-    """One finding per span: phi over pii, then the higher score, then the longer span.
-    Kept spans never overlap, so one sorted list and a bisect answer each test."""
-    starts: list[int] = []
-    ends: list[int] = []
-    kept: list[Finding] = []
-    order = sorted(
-        findings, key=lambda f: (_CATEGORY_RANK.get(f.category, 2), -f.score, f.start - f.end)
-    )
-    for f in order:
-        i = bisect.bisect_left(starts, f.end)  # kept spans starting before f ends
-        if i and ends[i - 1] > f.start:
-            continue
-        starts.insert(i, f.start)
-        ends.insert(i, f.end)
-        kept.append(f)
-    return sort_findings(kept)
+    """One finding per span: phi over pii, then the higher score, then the longer span."""
+    return dedupe_overlapping(findings, _overlap_rank, per_category=False)
+
+
+def _overlap_rank(f: Finding) -> tuple[int, float, int]:
+    return (_CATEGORY_RANK.get(f.category, 2), -f.score, f.start - f.end)
 
 
 @functools.lru_cache(maxsize=1)

@@ -23,7 +23,6 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -175,10 +174,6 @@ class RecognizerRegistry:
     def default(cls) -> RecognizerRegistry:
         raw = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_text(encoding="utf-8")
         return cls.from_mapping(_load_yaml(raw))
-
-    @classmethod
-    def from_path(cls, path: str | Path) -> RecognizerRegistry:
-        return cls.from_mapping(_load_yaml(Path(path).read_text(encoding="utf-8")))
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> RecognizerRegistry:

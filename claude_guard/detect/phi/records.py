@@ -585,6 +585,10 @@ _FHIR_XML_CODE = re.compile(r'<code value="([A-Za-z]{1,5})"\s*/>')
 _FHIR_NAME_OBJ = re.compile(
     r'"(name|patient|subject|beneficiary|individual|policyHolder|subscriber)"\s*:\s*\[?\s*\{'
 )
+_CONTACT_REACH = 2000
+_FHIR_IDENTIFIERS = re.compile(r'"identifier"\s*:\s*\[')
+_FHIR_NAME_TEXT = re.compile(r'"text"\s*:\s*"([^"\n]{1,200})"')
+_FHIR_DISPLAY = re.compile(r'"display"\s*:\s*"([^"\n]{1,200})"')
 _JSON_STR = re.compile(r'\s*"((?:[^"\\\n]|\\.){0,200})"')
 _FHIR_SYSTEM = re.compile(r'"system"\s*:\s*"([^"\n]{1,200})"')
 _FHIR_CODE = re.compile(r'"code"\s*:\s*"([A-Za-z]{1,5})"')
@@ -672,8 +676,7 @@ class FhirRecognizer:
         for m in _FHIR_NAME_OBJ.finditer(text):
             close = text.find("}", m.end())
             seg_end = close if close != -1 else min(len(text), m.end() + 400)
-            key = "text" if m.group(1) == "name" else "display"
-            tm = re.compile(r'"' + key + r'"\s*:\s*"([^"\n]{1,200})"').search(
+            tm = (_FHIR_NAME_TEXT if m.group(1) == "name" else _FHIR_DISPLAY).search(
                 text, m.end(), seg_end
             )
             if tm:
@@ -684,8 +687,10 @@ class FhirRecognizer:
             entity = self.telecom_systems.get(m.group(1))
             if entity is None:
                 continue
-            lo = text.rfind("{", 0, m.start())
-            hi = text.find("}", m.end())
+            # A ContactPoint is a small object: its braces are looked for nearby only (a text
+            # of many systems and no braces made every match search the whole text).
+            lo = text.rfind("{", max(0, m.start() - _CONTACT_REACH), m.start())
+            hi = text.find("}", m.end(), m.end() + _CONTACT_REACH)
             if lo == -1 or hi == -1:
                 continue
             vm = _FHIR_VALUE.search(text, lo, hi)
@@ -695,7 +700,13 @@ class FhirRecognizer:
     def _identifiers(self, text: str) -> Iterator[Candidate]:
         device_only = '"Device"' in text and '"Patient"' not in text
         default = "DEVICE_ID" if device_only else self.default_identifier
-        for m in re.finditer(r'"identifier"\s*:\s*\[', text):
+        end = -1
+        for m in _FHIR_IDENTIFIERS.finditer(text):
+            if m.start() < end:
+                # Inside the previous identifier array (FHIR never nests one in another): its
+                # objects were read already, and following each nested bracket again made
+                # 187 KB of `"identifier":[` take 16 s.
+                continue
             end = _matching_bracket(text, m.end() - 1)
             for obj_s, obj_e in _top_level_objects(text, m.end(), end):
                 vm = _FHIR_VALUE.search(text, obj_s, obj_e)

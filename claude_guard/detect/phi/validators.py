@@ -35,12 +35,21 @@ class Verdict(enum.IntEnum):
 
 Validator = Callable[[str], Verdict]
 
-_DIGITS = re.compile(r"\d")
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 
 
+def is_ascii_digit(ch: str) -> bool:
+    """One of 0-9. (`str.isdigit` also accepts superscripts and other scripts' digits.)"""
+    return "0" <= ch <= "9"
+
+
+def is_ascii_digits(s: str) -> bool:
+    """Non-empty and ASCII digits only: safe to pass to `int`, digit by digit or whole."""
+    return s.isascii() and s.isdigit()
+
+
 def _digits(value: str) -> str:
-    return "".join(ch for ch in value if ch.isdigit())
+    return "".join(ch for ch in value if "0" <= ch <= "9")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -54,7 +63,7 @@ def _all_same(s: str) -> bool:
 
 def _sequential(s: str) -> bool:
     """0123456789 / 9876543210 style runs (test data, never issued identifiers)."""
-    if len(s) < 6 or not s.isdigit():
+    if len(s) < 6 or not is_ascii_digits(s):
         return False
     ups = all((int(s[i + 1]) - int(s[i])) % 10 == 1 for i in range(len(s) - 1))
     downs = all((int(s[i]) - int(s[i + 1])) % 10 == 1 for i in range(len(s) - 1))
@@ -134,7 +143,7 @@ def dea(value: str) -> Verdict:
     v = value.strip().upper()
     if len(v) != 9 or v[0] not in _DEA_REGISTRANT:
         return Verdict.INVALID
-    if not (v[1].isalpha() or v[1] == "9") or not v[2:].isdigit():
+    if not (v[1].isalpha() or v[1] == "9") or not is_ascii_digits(v[2:]):
         return Verdict.INVALID
     d = [int(c) for c in v[2:]]
     check = (d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])) % 10
@@ -156,7 +165,7 @@ def medicare_mbi(value: str) -> Verdict:
     for ch, cls in zip(v, _MBI_CLASSES, strict=True):
         if cls == "N" and not ("1" <= ch <= "9"):
             return Verdict.INVALID
-        if cls == "D" and not ch.isdigit():
+        if cls == "D" and not is_ascii_digit(ch):
             return Verdict.INVALID
         if cls == "A" and ch not in _MBI_ALPHA:
             return Verdict.INVALID
@@ -181,9 +190,9 @@ def vin_shape(value: str) -> Verdict:
     v = value.strip().upper()
     if len(v) != 17 or any(c not in _VIN_VALUES for c in v):
         return Verdict.INVALID
-    if not any(c.isdigit() for c in v) or sum(c.isalpha() for c in v) < 2:
+    if not any(is_ascii_digit(c) for c in v) or sum(c.isalpha() for c in v) < 2:
         return Verdict.INVALID
-    if not v[-4:].isdigit():  # the sequential production number ends every VIN
+    if not is_ascii_digits(v[-4:]):  # the sequential production number ends every VIN
         return Verdict.INVALID
     return Verdict.VALID
 
@@ -297,7 +306,12 @@ def iban(value: str) -> Verdict:
     v = value.replace(" ", "").upper()
     country = v[:2]
     expected = _IBAN_LENGTHS.get(country)
-    if expected is None or len(v) != expected or not v[2:4].isdigit() or not v.isalnum():
+    if (
+        expected is None
+        or len(v) != expected
+        or not is_ascii_digits(v[2:4])
+        or not (v.isascii() and v.isalnum())
+    ):
         return Verdict.INVALID
     rearranged = v[4:] + v[:4]
     num = "".join(str(int(c, 36)) for c in rearranged)
@@ -494,11 +508,13 @@ _MONTHS = {
     )
     for m in names
 }
-_CODE_DATE = re.compile(r"\(\s*(\d{4}),\s*(\d{1,2}),\s*(\d{1,2})\s*\)$")
-_NUMERIC_DATE = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})$")
-_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\d{4,6})?$")
-_WORD_DATE_MDY = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
-_WORD_DATE_DMY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?,?[\s\-]+(\d{4})$")
+_CODE_DATE = re.compile(r"\(\s*([0-9]{4}),\s*([0-9]{1,2}),\s*([0-9]{1,2})\s*\)$")
+_NUMERIC_DATE = re.compile(r"^([0-9]{1,4})[/.\-]([0-9]{1,2})[/.\-]([0-9]{1,4})$")
+_COMPACT_DATE = re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})(?:[0-9]{4,6})?$")
+_WORD_DATE_MDY = re.compile(r"^([A-Za-z]{3,9})\.?\s+([0-9]{1,2})(?:st|nd|rd|th)?,?\s+([0-9]{4})$")
+_WORD_DATE_DMY = re.compile(
+    r"^([0-9]{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?,?[\s\-]+([0-9]{4})$"
+)
 
 
 def parse_date(value: str) -> _dt.date | None:
@@ -508,7 +524,7 @@ def parse_date(value: str) -> _dt.date | None:
     code = _CODE_DATE.search(v)  # date(1951, 10, 26), Date.new(...), LocalDate.of(...)
     if code and v.endswith(")"):
         v = f"{code.group(1)}-{code.group(2)}-{code.group(3)}"
-    v = re.split(r"[T\s](?=\d{1,2}:\d{2})", v, maxsplit=1)[0]  # drop a time part
+    v = re.split(r"[T\s](?=[0-9]{1,2}:[0-9]{2})", v, maxsplit=1)[0]  # drop a time part
     year: int
     month: int
     day: int
@@ -597,19 +613,19 @@ def serial(value: str) -> Verdict:
     """A device serial / UDI: 5-40 characters with at least one digit and not a plain word,
     version, hash or placeholder (serials are often letters with few digits)."""
     v = value.strip()
-    if not 5 <= len(v) <= 40 or is_placeholder(v) or not any(c.isdigit() for c in v):
+    if not 5 <= len(v) <= 40 or is_placeholder(v) or not any(is_ascii_digit(c) for c in v):
         return Verdict.INVALID
     if _VERSION.match(v) or _HEX_ONLY.match(v) or _UUID.match(v) or v.lower().startswith("0x"):
         return Verdict.INVALID
     core = _NON_ALNUM.sub("", v)
-    if len(core) < 5 or _all_same(core) or (core.isdigit() and _sequential(core)):
+    if len(core) < 5 or _all_same(core) or (is_ascii_digits(core) and _sequential(core)):
         return Verdict.INVALID
     return Verdict.VALID
 
 
 def gtin_ok(digits: str) -> bool:
     """GS1 mod-10 check digit (GTIN-8/12/13/14): weights 3,1,3,1... from the right."""
-    if not digits.isdigit() or len(digits) not in (8, 12, 13, 14):
+    if not is_ascii_digits(digits) or len(digits) not in (8, 12, 13, 14):
         return False
     body, check = digits[:-1], int(digits[-1])
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
@@ -626,7 +642,11 @@ def udi(value: str) -> Verdict:
 
 def plate(value: str) -> Verdict:
     v = _NON_ALNUM.sub("", value)
-    if not 2 <= len(v) <= 8 or not any(c.isdigit() for c in v) or not any(c.isalpha() for c in v):
+    if (
+        not 2 <= len(v) <= 8
+        or not any(is_ascii_digit(c) for c in v)
+        or not any(c.isalpha() for c in v)
+    ):
         return Verdict.INVALID
     return Verdict.INVALID if is_placeholder(value) else Verdict.VALID
 
