@@ -176,7 +176,12 @@ def merge_layers(layers: list[LoadedLayer]) -> EffectivePolicy:
             )
             for index, layer in enumerate(layers)
         ),
-        detection=_merge_detection(policies),
+        detection=_merge_detection(
+            policies,
+            # Which spaCy pipeline is loaded is code to run: the project layer comes with the
+            # repository, so only the top and user layers may name one.
+            pipeline_layers=[la.policy for la in layers if la.layer != "project"],
+        ),
         session=_merge_session(policies),
     )
 
@@ -234,7 +239,9 @@ def _merge_limits(top: Limits, lower: list[Limits | None]) -> EffectiveLimits:
     )
 
 
-def _merge_detection(policies: list[PolicyLayer]) -> EffectiveDetection:
+def _merge_detection(
+    policies: list[PolicyLayer], pipeline_layers: list[PolicyLayer]
+) -> EffectiveDetection:
     top = policies[0].detection or Detection()
     lower = [p.detection for p in policies[1:] if p.detection is not None]
     categories: dict[str, CategoryPolicy] = {
@@ -267,13 +274,13 @@ def _merge_detection(policies: list[PolicyLayer]) -> EffectiveDetection:
         binary=scan_value("binary", lambda actions: Action.strictest(*actions)),
         incomplete=scan_value("incomplete", lambda actions: Action.strictest(*actions)),
         # Any layer may switch the extra stage on (more detection); the top layer's pipeline
-        # choice wins, else the first lower layer that names one.
+        # choice wins, else the user layer's. A project's choice is ignored.
         presidio_enabled=any(d.presidio.enabled for d in [top, *lower] if d.presidio),
         nlp_pipeline=next(
             (
-                d.presidio.nlp_pipeline
-                for d in [top, *lower]
-                if d.presidio and d.presidio.nlp_pipeline
+                p.detection.presidio.nlp_pipeline
+                for p in pipeline_layers
+                if p.detection and p.detection.presidio and p.detection.presidio.nlp_pipeline
             ),
             None,
         ),
