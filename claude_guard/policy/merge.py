@@ -43,7 +43,6 @@ class EffectiveDefaults:
 @dataclass(frozen=True, slots=True)
 class EffectiveLimits:
     max_event_bytes: int
-    deadline_seconds: float
     max_walk_entries: int
 
 
@@ -234,7 +233,6 @@ def _merge_limits(top: Limits, lower: list[Limits | None]) -> EffectiveLimits:
 
     return EffectiveLimits(
         max_event_bytes=int(smallest("max_event_bytes")),
-        deadline_seconds=float(smallest("deadline_seconds")),
         max_walk_entries=int(smallest("max_walk_entries")),
     )
 

@@ -109,14 +109,12 @@ class Limits(_Strict):
     """Resource bounds. A field left out has no opinion; the merge fills in the built-in one."""
 
     max_event_bytes: int | None = Field(default=None, ge=1024)
-    deadline_seconds: float | None = Field(default=None, gt=0, le=600)
     # Upper bound on directory entries walked to find what a recursive search would reach.
     max_walk_entries: int | None = Field(default=None, ge=1)
 
 
 BUILTIN_LIMITS = {
     "max_event_bytes": 16 * 1024 * 1024,
-    "deadline_seconds": 10.0,
     "max_walk_entries": 50_000,
 }
 
