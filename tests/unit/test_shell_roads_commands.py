@@ -294,3 +294,26 @@ def test_command_tables_are_disjoint() -> None:
 
 def test_twine_upload_is_still_publishing(sandbox: tuple[str, str]) -> None:
     assert run(sandbox, "twine upload dist/*").egress
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        # cd without an operand goes to $HOME as the script set it, not the real home.
+        "HOME=~/.ssh; cd; cat id_rsa",
+        # A cd that fails leaves the shell where it was: .env is read from the project.
+        "cd /nonexistent-dir-for-test; cat .env",
+        # Options that make globs match dotfiles (or case-insensitively, or recursively).
+        "shopt -s dotglob; cat *",
+        "shopt -s nocaseglob; cat .ENV",
+    ],
+)
+def test_cd_and_shopt_roads(sandbox: tuple[str, str], command: str) -> None:
+    assert blocked(sandbox, command)
+
+
+@pytest.mark.parametrize(
+    "command", ["mkdir -p build && cd build && ls", "shopt -s nullglob; ls *.py", "cd src && ls"]
+)
+def test_ordinary_cd_and_shopt_stay_clean(sandbox: tuple[str, str], command: str) -> None:
+    assert not blocked(sandbox, command)

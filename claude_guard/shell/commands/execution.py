@@ -110,7 +110,7 @@ def _cd(inv: Invocation) -> Output:
     operands = [a for a in inv.args if not (a.text.startswith("-") and len(a.text) > 1)]
     old = inv.state.cwd
     if not operands:
-        inv.state.cwd = inv.interp.home
+        inv.state.cwd = inv.interp.home_of(inv.state)  # $HOME as the script has set it
     elif len(operands) > 1:
         # Several fields: the operand has several possible values (a loop variable, braces).
         # Which one is the directory is not known, so later relative paths are not either.
@@ -125,9 +125,19 @@ def _cd(inv: Invocation) -> Output:
 
 
 def _directory(inv: Invocation, arg: Arg) -> str | None:
+    """Where `cd ARG` leads, or None when that is not known. A directory that does not exist
+    (and was not made earlier in this command) makes cd fail and the shell stay where it was,
+    or not, depending on what runs in between: either way not one known place."""
     if arg.dynamic:
         return None
-    return inv.resolve(arg.text)
+    target = inv.resolve(arg.text)
+    if target is None or os.path.isdir(target) or _made_here(inv, target):
+        return target
+    return None
+
+
+def _made_here(inv: Invocation, directory: str) -> bool:
+    return any(a.mode == "write" and a.path == directory for a in inv.findings.accesses)
 
 
 def ambiguous_directory(inv: Invocation, following: Arg | None) -> bool:
@@ -187,6 +197,17 @@ def _set(inv: Invocation) -> Output:
     if "--" in words:
         rest = inv.args[words.index("--") + 1 :]
         inv.state.positional = None if any(a.dynamic for a in rest) else tuple(a.text for a in rest)
+    return ""
+
+
+# shopt options that change which files a glob matches: the analysis globs like plain bash.
+_GLOB_OPTIONS = frozenset({"dotglob", "nocaseglob", "globstar", "extglob", "globasciiranges"})
+
+
+def _shopt(inv: Invocation) -> Output:
+    words = [a.text for a in inv.args]
+    if "-s" in words and (any(a.dynamic for a in inv.args) or _GLOB_OPTIONS & set(words)):
+        inv.blind("changes how later globs match files")
     return ""
 
 
@@ -1310,7 +1331,6 @@ _SILENT = (
     "disown",
     "bg",
     "fg",
-    "shopt",
     "ulimit",
     "clear",
     "sync",
@@ -1348,6 +1368,7 @@ def handlers() -> dict[str, Handler]:
             "popd": _popd,
             "read": _read,
             "set": _set,
+            "shopt": _shopt,
             "shift": _shift,
             "declare": _declare,
             "typeset": _declare,
