@@ -32,9 +32,11 @@ class Finding:
 
 @runtime_checkable
 class Detector(Protocol):
-    """Every detector: a name, and a pure scan of text to findings."""
+    """Every detector: a name, how far past its start a match (with the context that decides
+    it) can reach, and a pure scan of text to findings."""
 
     name: str
+    max_match_chars: int
 
     def scan(self, text: str) -> list[Finding]: ...
 

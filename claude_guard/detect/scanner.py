@@ -25,16 +25,11 @@ if TYPE_CHECKING:
     from claude_guard.policy.merge import EffectiveDetection
 
 CHUNK_CHARS = 256 * 1024
-# Each chunk runs on past its end by CHUNK_OVERLAP, so a value that starts in a chunk is seen
-# whole in it: the overlap must cover the longest match any detector can produce, or a value
-# straddling a boundary is missed by both chunks (a leak). The longest are the secret rules for
-# private keys, whose bodies may be string-escaped ("\\n" is two characters per repetition):
-# pgp-private-key allows 65,536 body repetitions (131,146 characters in all), PuTTY, OpenSSH,
-# PEM and service-account keys ~32.9 KB, JWTs ~22.5 KB. Line-scope rules never reach past their
-# windows (secrets.WINDOW_BEFORE/WINDOW_AFTER) and PHI records stay within a few KB (a FHIR
-# bracket is followed for 20,000 characters at most). tests/unit/test_detect_roads.py checks
-# that every bounded secret rule fits; a rule without a bound must be line-scoped.
-CHUNK_OVERLAP = 132 * 1024
+# Each chunk runs on past its end by the detector's `max_match_chars`, so a value that starts
+# in a chunk is seen whole in it (with the context that decides it); a shorter overlap would
+# let a value straddling a boundary be missed by both chunks. Each detector names its own
+# reach, so the fast secret rules can reach far (private keys are long) without making the
+# slow PHI stage scan most of the text twice.
 BINARY_SNIFF_BYTES = 8192
 _BOMS = (
     # UTF-32 first: its little-endian BOM starts with UTF-16's.
@@ -233,11 +228,11 @@ class ContentScanner:
         found: list[Finding] = []
         status = ScanStatus.COMPLETE
         notes: dict[str, None] = {}
-        for start, chunk in _chunks(text):
-            if time.monotonic() > deadline:
-                status = ScanStatus.INCOMPLETE
-                break
-            for detector in self.detectors:
+        for detector in self.detectors:
+            for start, chunk in _chunks(text, detector.max_match_chars):
+                if time.monotonic() > deadline:
+                    status = ScanStatus.INCOMPLETE
+                    break
                 try:
                     found.extend(_shift(f, start) for f in detector.scan(chunk))
                 except Exception as exc:  # a detector's bug must not end the scan, nor leak
@@ -298,21 +293,21 @@ def _decode_bom(data: bytes) -> str | None:
     return None
 
 
-def _chunks(text: str) -> Iterator[tuple[int, str]]:
-    """(offset, chunk) pieces of about CHUNK_CHARS, each running CHUNK_OVERLAP past its end so
+def _chunks(text: str, overlap: int) -> Iterator[tuple[int, str]]:
+    """(offset, chunk) pieces of about CHUNK_CHARS, each running `overlap` past its end so
     that any match starting in it is seen whole; the chunk that reaches the end of the text is
     the last (what follows it would only repeat its tail)."""
     start = 0
     n = len(text)
     while True:
         end = start + CHUNK_CHARS
-        if end + CHUNK_OVERLAP >= n:
+        if end + overlap >= n:
             yield start, text[start:] if start else text
             return
         # End on a line break where one is near, so records are not cut in half.
         newline = text.rfind("\n", start + CHUNK_CHARS // 2, end)
         end = newline + 1 if newline != -1 else end
-        yield start, text[start : end + CHUNK_OVERLAP]
+        yield start, text[start : end + overlap]
         start = end
 
 

@@ -863,6 +863,12 @@ class SecretDetector:
     """
 
     name = DETECTOR_NAME
+    # The longest text-scope rules are private keys, whose bodies may be string-escaped ("\\n"
+    # is two characters per repetition): pgp-private-key allows 65,536 body repetitions
+    # (131,146 characters in all); PuTTY, OpenSSH, PEM and service-account keys reach ~32.9 KB,
+    # JWTs ~22.5 KB. Line-scope rules only run in windows around a keyword. A test checks that
+    # every bounded text-scope rule fits, and that unbounded rules are line-scoped.
+    max_match_chars = 132 * 1024
     category = CATEGORY_SECRET
 
     def __init__(self, rules: Iterable[SecretRule]) -> None:

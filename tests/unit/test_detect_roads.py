@@ -21,7 +21,6 @@ from claude_guard.detect.phi import validators as v
 from claude_guard.detect.phi.detector import PhiDetector
 from claude_guard.detect.scanner import (
     CHUNK_CHARS,
-    CHUNK_OVERLAP,
     ContentScanner,
     ScanCache,
     ScanLimits,
@@ -37,6 +36,8 @@ from claude_guard.redact import WITHHELD, must_redact, redact_tool_response
 from claude_guard.session import Session
 from claude_guard.touches import ContentTarget
 from claude_guard.warm import WarmState
+
+SECRET_REACH = SecretDetector.max_match_chars  # the chunk overlap the secret rules get
 
 try:
     from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -83,11 +84,11 @@ def test_a_private_key_across_the_chunk_boundary_is_found(
     key = pem_block(size)
     # Long enough for several chunks; the key starts `before` characters before the first
     # chunk's end (a line break, where the chunker cuts).
-    filler = FILLER_LINE * ((CHUNK_CHARS + CHUNK_OVERLAP) * 2 // len(FILLER_LINE))
+    filler = FILLER_LINE * ((CHUNK_CHARS + SECRET_REACH) * 2 // len(FILLER_LINE))
     cut = filler.rfind("\n", 0, CHUNK_CHARS) + 1
     pos = filler.rfind("\n", 0, cut - before) + 1 if before > 0 else cut - before
     text = filler[:pos] + key + "\n" + filler[pos:]
-    assert len(text) > CHUNK_CHARS + CHUNK_OVERLAP  # really more than one chunk
+    assert len(text) > CHUNK_CHARS + SECRET_REACH  # really more than one chunk
     result = scanner.scan_text(text)
     assert result.status is ScanStatus.COMPLETE
     keys = [f.finding for f in result.findings if f.finding.type == "PRIVATE_KEY"]
@@ -99,7 +100,7 @@ def test_a_string_escaped_private_key_of_maximal_length_across_the_boundary(
 ) -> None:
     # Minified JSON: no line break for the chunker to cut at, so the cut falls inside the key.
     key = pem_block(16_000, escaped=True)  # ~32 KB: "\\n" is two characters
-    filler = '{"id":1,"ok":true},' * ((CHUNK_CHARS + CHUNK_OVERLAP) * 2 // 19)
+    filler = '{"id":1,"ok":true},' * ((CHUNK_CHARS + SECRET_REACH) * 2 // 19)
     pos = CHUNK_CHARS - 300
     text = filler[:pos] + f'"private_key_pem":"{key}",' + filler[pos:]
     assert "\n" not in text
@@ -119,21 +120,21 @@ def test_the_chunk_overlap_covers_the_longest_secret_any_rule_can_match() -> Non
             # Unbounded rules must be line-scoped: they only ever run in bounded windows.
             assert rule.scope == "line", rule.id
         elif rule.scope == "text":
-            assert width <= CHUNK_OVERLAP, rule.id
+            assert width <= SECRET_REACH, rule.id
     # Line-scope rules match within windows around a keyword hit, far shorter than the overlap.
-    assert WINDOW_BEFORE + WINDOW_AFTER < CHUNK_OVERLAP // 8
+    assert WINDOW_BEFORE + WINDOW_AFTER < SECRET_REACH // 8
 
 
 def test_chunks_cover_the_text_and_each_reaches_past_its_successor_start() -> None:
     text = ("abc\n" * 50_000) + ("x" * 700_000)
-    chunks = list(scanner_module._chunks(text))
+    chunks = list(scanner_module._chunks(text, SECRET_REACH))
     assert chunks[0][0] == 0 and len(chunks) > 1
     for (start, chunk), (nxt, _) in itertools.pairwise(chunks):
         assert text[start : start + len(chunk)] == chunk
-        assert start + len(chunk) >= nxt + CHUNK_OVERLAP
+        assert start + len(chunk) >= nxt + SECRET_REACH
     last_start, last = chunks[-1]
     assert last_start + len(last) == len(text)
-    assert list(scanner_module._chunks("short")) == [(0, "short")]
+    assert list(scanner_module._chunks("short", SECRET_REACH)) == [(0, "short")]
 
 
 # ------------------------------------------------------------------ 2. the scan cache
@@ -235,6 +236,7 @@ def test_superscript_digits_in_records_do_not_crash_the_scan(
 
 class _Boom:
     name = "boom"
+    max_match_chars = 4096
 
     def scan(self, text: str) -> list[Finding]:
         raise ValueError(f"cannot parse {text[:40]!r}")

@@ -477,6 +477,7 @@ def test_absurdly_deep_nesting_is_withheld(
 def test_overlapping_findings_become_one_placeholder(tmp_path: Path) -> None:
     class Overlap:
         name = "overlap"
+        max_match_chars = 4096
 
         def scan(self, text: str) -> list[Finding]:
             i = text.find("VALUE")

@@ -38,6 +38,9 @@ class PhiDetector:
     """Finds HIPAA Safe Harbor identifiers: category "phi" in health context, "pii" otherwise."""
 
     name = "phi"
+    # Records and their context stay within a few KB; a FHIR bracket is followed for 20,000
+    # characters at most.
+    max_match_chars = 24 * 1024
 
     def __init__(self, registry: RecognizerRegistry) -> None:
         self.registry = registry

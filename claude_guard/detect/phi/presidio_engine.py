@@ -265,6 +265,7 @@ class PresidioDetector:
     config: PresidioConfig = field(default_factory=PresidioConfig)
     phi: PhiDetector = field(default_factory=PhiDetector.default)
     name: str = "presidio"
+    max_match_chars: int = 24 * 1024  # the PHI stage's reach: it runs on that stage's windows
 
     def __post_init__(self) -> None:
         self.analyzer, self.pipeline = build_analyzer(self.config, self.phi)
