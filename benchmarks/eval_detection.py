@@ -31,9 +31,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from claude_guard.decide.engine import DecisionEngine  # noqa: E402
 from claude_guard.detect.scanner import ContentScanner, is_binary  # noqa: E402
-from claude_guard.engine import DecisionEngine  # noqa: E402
-from claude_guard.models import parse_event  # noqa: E402
+from claude_guard.event.models import parse_event  # noqa: E402
 from claude_guard.policy.loader import load_layer_file  # noqa: E402
 from claude_guard.policy.merge import merge_layers  # noqa: E402
 
@@ -74,7 +74,11 @@ class ClaudeGuard:
         policy = merge_layers([load_layer_file("default", REPO / "policies" / "default.yaml")])
         self.scanner = ContentScanner.default(pysecrets.token_bytes(32))
         self.engine = DecisionEngine(
-            policy, "/nonexistent-project", scanner_factory=lambda: self.scanner
+            policy,
+            "/nonexistent-project",
+            str(Path.home()),
+            Path("/nonexistent-guard-home"),
+            lambda: self.scanner,
         )
 
     def judge(self, path: Path) -> Verdict:

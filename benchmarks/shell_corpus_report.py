@@ -26,7 +26,7 @@ from word_scanner_baseline import _shell_words
 
 from claude_guard.shell import analyse
 from claude_guard.shell.evaluation import DenyList, build_sandbox, verdict
-from claude_guard.touches import TouchSet
+from claude_guard.touches.touchset import TouchSet
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "shell_corpus.yaml"
 
@@ -36,7 +36,7 @@ def analysis_blocks(command: str, cwd: str, home: str, deny: DenyList) -> bool:
 
 
 def baseline_blocks(command: str, cwd: str, home: str, deny: DenyList) -> bool:
-    found = TouchSet()
+    found = TouchSet(home)
     for raw, accesses in _shell_words(command, cwd, found):
         found.add(raw, cwd, accesses, "command")
     hit = any(

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from claude_guard.paths import normalise
 from claude_guard.policy.schema import Access
-from claude_guard.touches import READ_WRITE, TouchSet
+from claude_guard.touches.touchset import READ_WRITE, TouchSet
 
 # Commands that change or remove the files they name. Until the full shell analysis lands, a
 # word is a write when the command is one of these or the word follows an output redirection.
@@ -71,16 +71,16 @@ def _shell_words(
         writes = redirect_out or command_word in _WRITING_COMMANDS
         accesses = READ_WRITE if writes else (Access.READ,)
         redirect_out = False
-        for candidate in _word_candidates(token, cwd):
+        for candidate in _word_candidates(token, cwd, found.home):
             yield candidate, accesses
 
 
-def _word_candidates(token: str, cwd: str) -> Iterator[str]:
+def _word_candidates(token: str, cwd: str, home: str) -> Iterator[str]:
     yield token
     if "=" in token:  # VAR=path, --file=path
         yield token.split("=", 1)[1]
     if any(c in token for c in "*?["):
         pattern = token if token.startswith(("/", "~")) else f"{cwd}/{token}"
         yield from globmod.glob(
-            pattern.replace("~", normalise("~", cwd).lexical, 1), recursive=False
+            pattern.replace("~", normalise("~", cwd, home).lexical, 1), recursive=False
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,14 +35,9 @@ class NormalPath:
         return (self.lexical,) if self.real == self.lexical else (self.lexical, self.real)
 
 
-def home_dir() -> str:
-    """The user's home as the hook process sees it ($HOME first, like the shell)."""
-    return os.path.expanduser("~")
-
-
-def expand_home(raw: str, home: str | None = None) -> str:
-    """Expand a leading `~`, `~user`, `$HOME` or `${HOME}`."""
-    home = home or home_dir()
+def expand_home(raw: str, home: str) -> str:
+    """Expand a leading `~`, `~user`, `$HOME` or `${HOME}`; `home` is the user's, from the
+    call's context."""
     replaced = _HOME_VAR.sub(lambda _m: home, raw, count=1)
     if replaced != raw:
         return replaced
@@ -54,7 +48,7 @@ def expand_home(raw: str, home: str | None = None) -> str:
     return raw
 
 
-def absolute_joined(raw: str, cwd: str, home: str | None = None) -> str:
+def absolute_joined(raw: str, cwd: str, home: str) -> str:
     """`raw` made absolute against `cwd` with home expanded, but `..` not yet collapsed."""
     if "\x00" in raw or "\x00" in cwd:
         raise PathError("path contains a NUL byte")
@@ -64,14 +58,14 @@ def absolute_joined(raw: str, cwd: str, home: str | None = None) -> str:
     return expanded if expanded.startswith("/") else posixpath.join(cwd or "/", expanded)
 
 
-def lexical_absolute(raw: str, cwd: str, home: str | None = None) -> str:
+def lexical_absolute(raw: str, cwd: str, home: str) -> str:
     """Absolute path with home expanded and `.`/`..`/`//` collapsed, without touching the disk."""
     normal = posixpath.normpath(absolute_joined(raw, cwd, home))
     # POSIX keeps a leading "//" as implementation-defined; for matching it is just "/".
     return "/" + normal.lstrip("/")
 
 
-def normalise(raw: str, cwd: str, home: str | None = None) -> NormalPath:
+def normalise(raw: str, cwd: str, home: str) -> NormalPath:
     """Both spellings of `raw` as seen from `cwd`."""
     joined = absolute_joined(raw, cwd, home)
     lexical = "/" + posixpath.normpath(joined).lstrip("/")
@@ -86,11 +80,10 @@ def normalise(raw: str, cwd: str, home: str | None = None) -> NormalPath:
     return NormalPath(raw=raw, lexical=lexical, real=real, is_dir=is_dir, exists=exists)
 
 
-def find_project_root(cwd: str, env: Mapping[str, str] | None = None) -> str:
-    """The project a call belongs to: $CLAUDE_PROJECT_DIR when Claude Code sets it, else the
-    nearest ancestor of `cwd` holding `.git` or `.claude-guard.yaml`, else `cwd` itself."""
-    environ: Mapping[str, str] = os.environ if env is None else env
-    declared = environ.get("CLAUDE_PROJECT_DIR")
+def find_project_root(cwd: str, declared: str | None = None) -> str:
+    """The project a call belongs to: the one Claude Code declares ($CLAUDE_PROJECT_DIR, read by
+    the entry), else the nearest ancestor of `cwd` holding `.git` or `.claude-guard.yaml`, else
+    `cwd` itself."""
     if declared and declared.startswith("/"):
         return os.path.realpath(declared)
     start = Path(os.path.realpath(cwd or "/"))

@@ -29,9 +29,10 @@ if TYPE_CHECKING:
 EXIT_BLOCK = 2
 SIGKILL = 9  # the same on every Unix; spares importing signal (and enum) on every call
 DEFAULT_DEADLINE_SECONDS = 10.0
-# Claude Code kills a hook after its configured timeout (30 s, claude_guard/settings.py) and
-# then lets the call through: the deadline, the last-resort wait and building a failure answer
-# must all fit inside it, whatever the environment asks for.
+# Claude Code kills a hook after its configured timeout (30 s, see
+# claude_guard/cli/claude_settings.py) and then lets the call through: the deadline, the
+# last-resort wait and building a failure answer must all fit inside it, whatever the
+# environment asks for.
 MAX_DEADLINE_SECONDS = 20.0
 DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024  # hard ceiling; the policy sets the real limit
 _answered = _thread.allocate_lock()
@@ -39,7 +40,7 @@ _child = {"pid": 0, "timed_out": False}  # the evaluating child, killed at the d
 # If even answering for a dead child hangs, a plain deny this long after the deadline.
 LAST_RESORT_SECONDS = 5.0
 
-# The service protocol; claude_guard/runtime.py holds the other side and says why it is copied.
+# The service protocol; claude_guard/entry/wire.py holds the other side and says why it is copied.
 REQUEST_MAGIC = b"CGRQ1\n"
 RESPONSE_MAGIC = b"CGRS1\n"
 SOCKET_NAME = "service.sock"
@@ -138,7 +139,7 @@ def read_event(limit: int, deadline: float) -> bytes:
         chunks.append(chunk)
 
 
-def evaluate(raw: bytes) -> bytes:
+def evaluate(raw: bytes, decision_id: str) -> bytes:
     """Run the decision in a forked child and return its answer (JSON), or b"" if it died.
 
     A native crash (a C extension's segfault, the OOM killer) would otherwise end this very
@@ -149,7 +150,7 @@ def evaluate(raw: bytes) -> bytes:
     pid = os.fork()
     if pid == 0:
         os.close(reader)
-        _evaluate_in_child(raw, writer)
+        _evaluate_in_child(raw, writer, decision_id)
     _child["pid"] = pid
     os.close(writer)
     chunks = []
@@ -161,7 +162,7 @@ def evaluate(raw: bytes) -> bytes:
     return b"".join(chunks) if status == 0 else b""
 
 
-def _evaluate_in_child(raw: bytes, writer: int) -> None:
+def _evaluate_in_child(raw: bytes, writer: int, decision_id: str) -> None:
     try:
         # Claude Code waits for EOF on the hook's stdout: the child must not hold it.
         null = os.open(os.devnull, os.O_WRONLY)
@@ -171,12 +172,12 @@ def _evaluate_in_child(raw: bytes, writer: int) -> None:
 
         try:
             load_site_packages()
-            from claude_guard.hookmain import run_hook
+            from claude_guard.entry.hook import run_hook
         except Exception as exc:
             reason = f"claude-guard is not installed correctly ({type(exc).__name__}); denied"
             result = [EXIT_BLOCK, "", f"claude-guard: {reason}\n"]
         else:
-            answered = run_hook(raw)
+            answered = run_hook(raw, decision_id=decision_id)
             result = [answered.exit_code, answered.stdout, answered.stderr]
         data = json.dumps(result).encode()
         while data:
@@ -193,39 +194,41 @@ def load_site_packages() -> None:
         site.main()
 
 
-def answer_for_dead_child(raw: bytes, deadline: float) -> None:
+def answer_for_dead_child(raw: bytes, deadline: float, decision_id: str) -> None:
     """The child died without answering: deny, or withhold a tool's output after it ran."""
     if _child["timed_out"]:
         reason = f"no decision within {deadline:g}s; denied"
     else:
         reason = "the decision process died unexpectedly; denied"
-    answer_failure(raw, reason, record=True)
+    answer_failure(raw, reason, True, decision_id)
 
 
-def answer_failure(raw: bytes, reason: str, record: bool) -> None:
+def answer_failure(raw: bytes, reason: str, record: bool, decision_id: str) -> None:
     """A deny, or after a tool ran its output withheld (a deny there would only add feedback
     and let the output through); recorded unless another process records this call."""
     try:
         load_site_packages()
-        from claude_guard.failclosed import fail_answer
+        from claude_guard.entry.failure import fail_answer
 
-        result = fail_answer(raw, reason, record)
+        result = fail_answer(raw, reason, record, decision_id)
     except BaseException:
         deny(reason)
         return
     answer(result.exit_code, result.stdout, result.stderr)
 
 
-def decide_in_process(raw: bytes, started: float, deadline_seconds: float) -> None:
+def decide_in_process(
+    raw: bytes, started: float, deadline_seconds: float, decision_id: str
+) -> None:
     import json
 
     # Started before the fork, whose child can hang.
     start_watchdog(max(0.1, deadline_seconds - (time.monotonic() - started)), deadline_seconds)
-    reply = evaluate(raw)
+    reply = evaluate(raw, decision_id)
     try:
         code, stdout, stderr = json.loads(reply)
     except (ValueError, TypeError):
-        answer_for_dead_child(raw, deadline_seconds)
+        answer_for_dead_child(raw, deadline_seconds, decision_id)
         return
     answer(code, stdout, stderr)
 
@@ -240,10 +243,10 @@ class ServiceUnavailable(Exception):
 class Call:
     """One request to the service, with the claim that makes its audit record unique."""
 
-    def __init__(self, guard_home: str, raw: bytes) -> None:
+    def __init__(self, guard_home: str, raw: bytes, request_id: str) -> None:
         self.run_dir = runtime_dir(guard_home)
         self.socket_path = os.path.join(self.run_dir, SOCKET_NAME)
-        self.request_id = os.urandom(16).hex()
+        self.request_id = request_id  # the decision id: both sides record it
         self.claim_path = os.path.join(self.run_dir, "claims", self.request_id)
         env = [(k, os.environ[k]) for k in REQUEST_ENV if k in os.environ]
         meta = b"\0".join(
@@ -279,7 +282,7 @@ def runtime_dir(guard_home: str) -> str:
     import hashlib
 
     digest = hashlib.sha256(os.fsencode(guard_home)).hexdigest()[:16]
-    return f"/tmp/claude-guard-{os.getuid()}-{digest}"  # noqa: S108 (see runtime.py)
+    return f"/tmp/claude-guard-{os.getuid()}-{digest}"  # noqa: S108 (see entry/wire.py)
 
 
 def private_dir_ok(path: str) -> bool:
@@ -336,7 +339,7 @@ def start_service(run_dir: str) -> int:
     try:
         return os.posix_spawn(
             sys.executable,
-            [sys.executable, "-I", "-m", "claude_guard.service"],
+            [sys.executable, "-I", "-m", "claude_guard.entry.service"],
             os.environ,
             file_actions=[
                 (os.POSIX_SPAWN_OPEN, 0, null, os.O_RDONLY, 0),
@@ -405,13 +408,15 @@ def answer_is_sane(code: int, stdout: bytes, stderr: bytes) -> bool:
     return not stdout or (stdout[:1] == b"{" and stdout.rstrip()[-1:] == b"}")
 
 
-def decide_with_service(raw: bytes, started: float, deadline_seconds: float) -> None:
+def decide_with_service(
+    raw: bytes, started: float, deadline_seconds: float, decision_id: str
+) -> None:
     """Answer from the service if it gives a sane answer in time; return if not, and the
     caller decides in-process."""
     home = os.environ.get("CLAUDE_GUARD_HOME") or os.path.join(
         os.path.expanduser("~"), ".claude-guard"
     )
-    call = Call(home, raw)
+    call = Call(home, raw, decision_id)
     until = started + deadline_seconds * SERVICE_SHARE
     try:
         sock = connect(call, until)
@@ -436,7 +441,7 @@ def decide_with_service(raw: bytes, started: float, deadline_seconds: float) -> 
             except (ServiceUnavailable, OSError):
                 reason = "the service took the decision but gave no answer in time; denied"
                 deny_later(FAILURE_ANSWER_SECONDS + LAST_RESORT_SECONDS, reason)
-                answer_failure(raw, reason, record=False)  # the service records it
+                answer_failure(raw, reason, False, decision_id)  # the service records it
                 return
     finally:
         sock.close()
@@ -452,9 +457,11 @@ def main() -> None:
     limit = int(env_number("CLAUDE_GUARD_MAX_EVENT_BYTES", DEFAULT_MAX_EVENT_BYTES))
     # Reading gets most of the deadline, so a stuck stdin is reported as such, not as a timeout.
     raw = read_event(limit, started + deadline_seconds * 0.8)
+    # One id per call, in its audit record whoever decides it (the service or this process).
+    decision_id = os.urandom(16).hex()
     if os.environ.get("CLAUDE_GUARD_SERVICE", "on") != "off":
-        decide_with_service(raw, started, deadline_seconds)
-    decide_in_process(raw, started, deadline_seconds)
+        decide_with_service(raw, started, deadline_seconds, decision_id)
+    decide_in_process(raw, started, deadline_seconds, decision_id)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ os.environ.setdefault("CLAUDE_GUARD_SERVICE_IDLE_SECONDS", "20")
 
 
 def stop_service(guard_home: Path) -> None:
-    from claude_guard.service import control
+    from claude_guard.entry.service import control
 
     control(guard_home, "stop", timeout=2.0)
 
@@ -105,7 +105,7 @@ def guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GuardEnv]
 @pytest.fixture
 def run(guard: GuardEnv) -> Callable[[dict[str, Any] | bytes], Any]:
     """Evaluate one event in-process, as the hook would."""
-    from claude_guard.hookmain import run_hook
+    from claude_guard.entry.hook import run_hook
 
     def _run(event: dict[str, Any] | bytes) -> Any:
         raw = event if isinstance(event, bytes) else json.dumps(event).encode()

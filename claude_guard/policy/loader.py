@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from claude_guard.home import GuardHome
 from claude_guard.policy.schema import PolicyLayer
 
 LAYER_ORDER = ("managed", "default", "user", "project")
@@ -41,26 +41,16 @@ class LoadedLayer:
     policy: PolicyLayer
 
 
-def guard_home(env: Mapping[str, str] | None = None) -> Path:
-    """claude-guard's per-user directory (venv, policy, audit log, keys)."""
-    environ: Mapping[str, str] = os.environ if env is None else env
-    configured = environ.get("CLAUDE_GUARD_HOME")
-    return Path(configured) if configured else Path(os.path.expanduser("~")) / ".claude-guard"
-
-
-def managed_policy_path(env: Mapping[str, str] | None = None) -> Path:
+def managed_policy_path(env: Mapping[str, str]) -> Path:
     """The org layer. The system file always wins: an environment variable can point elsewhere
     only on machines where the organisation has not installed one (tests, evaluation)."""
-    environ: Mapping[str, str] = os.environ if env is None else env
     if SYSTEM_MANAGED_POLICY.exists():
         return SYSTEM_MANAGED_POLICY
-    override = environ.get("CLAUDE_GUARD_MANAGED_POLICY")
+    override = env.get("CLAUDE_GUARD_MANAGED_POLICY")
     return Path(override) if override else SYSTEM_MANAGED_POLICY
 
 
-def layer_sources(
-    project_root: str | None, env: Mapping[str, str] | None = None
-) -> list[LayerSource]:
+def layer_sources(project_root: str | None, managed: Path, home: GuardHome) -> list[LayerSource]:
     """The layers in order, highest first.
 
     The organisation's managed policy is the top layer. On a machine without one, the shipped
@@ -68,13 +58,12 @@ def layer_sources(
     rolls out its own policy replaces the default rather than stacking on it, so it can relax
     a default rule it does not want. User and project files can only tighten either.
     """
-    managed = managed_policy_path(env)
     top = (
         LayerSource("managed", managed)
         if managed.exists()
-        else LayerSource("default", guard_home(env) / "policies" / "default.yaml")
+        else LayerSource("default", home.default_policy)
     )
-    sources = [top, LayerSource("user", guard_home(env) / "policy.yaml")]
+    sources = [top, LayerSource("user", home.user_policy)]
     if project_root:
         sources.append(LayerSource("project", Path(project_root) / PROJECT_POLICY_NAME))
     return sources

@@ -1,6 +1,6 @@
 """PostToolUse redaction against the real client, with a stand-in hook (not the installed one).
 
-The stand-in is a few lines that import claude_guard.redact and answer with
+The stand-in is a few lines that import claude_guard.answer.redaction and answer with
 post_tool_use_answer, registered in a temp HOME. The scripted model records every request, so
 the tool_result blocks it received are exactly what the model saw: canaries must arrive as
 placeholders, benign output must arrive byte for byte, and the same value must get the same
@@ -27,12 +27,12 @@ HOOK_SOURCE = """
 import json, sys
 sys.path.insert(0, {repo!r})
 from pathlib import Path
-from claude_guard.audit import derive_key
+from claude_guard.home import derive_key
 from claude_guard.detect.scanner import ContentScanner
 from claude_guard.policy.loader import load_layer_file
 from claude_guard.policy.merge import merge_layers
-from claude_guard.redact import post_tool_use_answer, redact_tool_response
-from claude_guard.session import Session
+from claude_guard.answer.redaction import post_tool_use_answer, redact_tool_response
+from claude_guard.session.store import Session
 
 event = json.loads(sys.stdin.buffer.read())
 home = Path({guard_home!r})

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from claude_guard.audit import AuditLog, load_or_create_key, verify_chain
+from claude_guard.home import load_or_create_key
+from claude_guard.record.audit_log import AuditLog, verify_chain
 
 
 def _log(tmp_path: Path) -> AuditLog:

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from claude_guard import __version__
-from claude_guard.cli import main
+from claude_guard.cli.main import main
 from tests.conftest import GuardEnv
 
 

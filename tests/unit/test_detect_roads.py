@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from claude_guard.contentpolicy import judge_contents
+from claude_guard.answer.redaction import WITHHELD, must_redact, redact_tool_response
+from claude_guard.decide.content import judge_contents
 from claude_guard.detect import scanner as scanner_module
 from claude_guard.detect.findings import Finding, dedupe_overlapping
 from claude_guard.detect.phi import validators as v
@@ -28,14 +29,13 @@ from claude_guard.detect.scanner import (
     ScanStatus,
 )
 from claude_guard.detect.secrets import WINDOW_AFTER, WINDOW_BEFORE, SecretDetector, luhn_ok
+from claude_guard.entry.warm import WarmState
 from claude_guard.paths import NormalPath
 from claude_guard.policy.loader import load_layer_file
 from claude_guard.policy.merge import EffectiveDetection, merge_layers
 from claude_guard.policy.schema import Action
-from claude_guard.redact import WITHHELD, must_redact, redact_tool_response
-from claude_guard.session import Session
-from claude_guard.touches import ContentTarget
-from claude_guard.warm import WarmState
+from claude_guard.session.store import Session
+from claude_guard.touches.touchset import ContentTarget
 
 SECRET_REACH = SecretDetector.max_match_chars  # the chunk overlap the secret rules get
 

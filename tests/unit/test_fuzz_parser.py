@@ -12,8 +12,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claude_guard.hookmain import run_hook
-from claude_guard.models import ValidationError, parse_event
+from claude_guard.entry.hook import run_hook
+from claude_guard.event.models import ValidationError, parse_event
 from tests.conftest import REPO, GuardEnv
 
 FUZZ = settings(

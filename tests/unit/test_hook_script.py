@@ -102,7 +102,7 @@ def test_hung_decision_is_denied_by_the_watchdog(guard: GuardEnv, tmp_path: Path
     shim = tmp_path / "shim"
     shim.mkdir()
     (shim / "sitecustomize.py").write_text(
-        "import time, claude_guard.engine as e\n"
+        "import time, claude_guard.decide.engine as e\n"
         "e.DecisionEngine.decide = lambda self, ev: time.sleep(60)\n"
     )
     event = json.dumps(guard.tool("Read", file_path=str(guard.project / "src/app.py"))).encode()
@@ -120,7 +120,7 @@ def test_hung_scan_after_a_tool_ran_withholds_the_output(guard: GuardEnv, tmp_pa
     shim = tmp_path / "slow"
     shim.mkdir()
     (shim / "sitecustomize.py").write_text(
-        "import time, claude_guard.engine as e\n"
+        "import time, claude_guard.decide.engine as e\n"
         "e.DecisionEngine.decide = lambda self, ev: time.sleep(60)\n"
     )
     event = guard.bash_output("Patient: Maria Gonzalez SSN 536-22-8726")
@@ -159,7 +159,7 @@ def _crashing_shim(tmp_path: Path) -> str:
     shim = tmp_path / "crash"
     shim.mkdir()
     (shim / "sitecustomize.py").write_text(
-        "import os, signal, claude_guard.engine as e\n"
+        "import os, signal, claude_guard.decide.engine as e\n"
         "def crash(self, ev):\n"
         "    os.kill(os.getpid(), signal.SIGSEGV)\n"
         "e.DecisionEngine.decide = crash\n"
@@ -188,7 +188,7 @@ def test_the_hook_always_answers_before_claude_codes_own_timeout() -> None:
     # large a deadline the environment asks for, every path of the hook ends before that.
     import importlib.util
 
-    from claude_guard.settings import HOOK_TIMEOUT_SECONDS
+    from claude_guard.cli.claude_settings import HOOK_TIMEOUT_SECONDS
 
     spec = importlib.util.spec_from_file_location("hook_under_test", HOOK)
     assert spec is not None and spec.loader is not None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_guard.hookmain import run_hook
+from claude_guard.entry.hook import run_hook
 from tests.conftest import GuardEnv
 
 CANARY = "CANARY_SECRET_5d8e1f"
@@ -91,7 +91,7 @@ def test_unwritable_audit_log_denies(guard: GuardEnv, run) -> None:
 
 
 def test_internal_error_is_a_deny_without_message_or_traceback(guard: GuardEnv, run, monkeypatch):
-    from claude_guard import engine
+    from claude_guard.decide import engine
 
     def explode(self, event):
         raise RuntimeError(f"boom {CANARY}")
@@ -197,7 +197,7 @@ def test_canaries_never_reach_the_log_or_the_answer(guard: GuardEnv) -> None:
 
 
 def test_audit_record_has_no_unexpected_keys(guard: GuardEnv, run) -> None:
-    from claude_guard.audit import AUDIT_FIELDS, CHAIN_FIELDS
+    from claude_guard.record.audit_log import AUDIT_FIELDS, CHAIN_FIELDS
 
     run(guard.tool("Read", file_path=str(guard.project / ".env")))
     assert set(guard.audit_lines()[-1]) <= set(AUDIT_FIELDS) | set(CHAIN_FIELDS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from claude_guard.memory import imports_of, memory_files
+from claude_guard.touches.claude_md import imports_of, memory_files
 from tests.conftest import GuardEnv
 
 

@@ -69,11 +69,11 @@ def test_project_root(tmp_path: Path) -> None:
     (tmp_path / "repo" / ".git").mkdir(parents=True)
     (tmp_path / "repo" / "src" / "pkg").mkdir(parents=True)
     real = str((tmp_path / "repo").resolve())
-    assert find_project_root(str(tmp_path / "repo" / "src" / "pkg"), {}) == real
-    assert find_project_root("/", {"CLAUDE_PROJECT_DIR": real}) == real
+    assert find_project_root(str(tmp_path / "repo" / "src" / "pkg"), None) == real
+    assert find_project_root("/", real) == real
     loose = tmp_path / "loose"
     loose.mkdir()
-    assert find_project_root(str(loose), {}) == str(loose.resolve())
+    assert find_project_root(str(loose), None) == str(loose.resolve())
 
 
 def test_within_and_relative() -> None:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claude_guard.engine import DecisionEngine
-from claude_guard.models import parse_event
+from claude_guard.decide.engine import DecisionEngine
+from claude_guard.event.models import parse_event
 from claude_guard.policy.loader import LoadedLayer, PolicyError, parse_policy_text
 from claude_guard.policy.merge import merge_layers
 from claude_guard.policy.schema import Action, Mode, PolicyLayer
@@ -232,7 +232,7 @@ def _strictness(layer_dicts: list[dict], home: str, project: str) -> list[int]:
         LoadedLayer(name, Path(f"/{name}"), "0" * 64, PolicyLayer.model_validate(d))
         for name, d in zip(("managed", "user", "project"), layer_dicts, strict=False)
     ]
-    engine = DecisionEngine(merge_layers(loaded), project, home)
+    engine = DecisionEngine(merge_layers(loaded), project, home, Path(home) / ".claude-guard")
     ranks = []
     for template in PATHS:
         path = template.format(p=project, h=home)

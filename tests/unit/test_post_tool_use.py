@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from claude_guard.redact import WITHHELD
+from claude_guard.answer.redaction import WITHHELD
 from tests.conftest import GuardEnv
 
 AWS_ID = "AKIA" + "QZ7RT2LMXV4PWN3K"
@@ -69,7 +69,7 @@ def test_read_output_is_redacted_in_shape(guard: GuardEnv, run) -> None:
 
 
 def test_failure_after_the_tool_ran_withholds_the_output(guard: GuardEnv, run, monkeypatch):
-    from claude_guard import engine
+    from claude_guard.decide import engine
 
     def explode(self, event):
         raise RuntimeError("boom")

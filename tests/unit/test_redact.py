@@ -14,19 +14,19 @@ from typing import Any
 
 import pytest
 
+from claude_guard.answer.redaction import (
+    WITHHELD,
+    RedactionError,
+    RedactionResult,
+    post_tool_use_answer,
+    redact_tool_response,
+)
 from claude_guard.detect.findings import Finding
 from claude_guard.detect.scanner import ContentScanner
 from claude_guard.policy.loader import load_layer_file
 from claude_guard.policy.merge import EffectiveDetection, merge_layers
-from claude_guard.redact import (
-    WITHHELD,
-    RedactionError,
-    RedactionResult,
-    classify,
-    post_tool_use_answer,
-    redact_tool_response,
-)
-from claude_guard.session import Session
+from claude_guard.session.store import Session
+from claude_guard.tools import lookup
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = b"k" * 32
@@ -332,7 +332,7 @@ def test_read_image_data_is_not_touched(
         "type": "image",
         "file": {"base64": "QUtJQQ==" + c.key_id, "type": "image/png", "originalSize": 10},
     }
-    assert classify("Read", response).name == "Read:image"
+    assert lookup("Read").output_shape(response).name == "Read:image"
     assert redact("Read", response, scanner, detection, session).updated is None
 
 

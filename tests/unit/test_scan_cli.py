@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from claude_guard.cli import main
+from claude_guard.cli.main import main
 from tests.conftest import GuardEnv
 
 GITHUB_TOKEN = "ghp_" + "R2x1dGVuLWZyZWUtY2FuYXJ5LXRva2Vu"[:30] + "0xYzAb"  # shape only

@@ -23,9 +23,10 @@ from typing import Any
 
 import pytest
 
-from claude_guard import runtime
-from claude_guard.audit import load_or_create_key, verify_chain
-from claude_guard.service import control
+from claude_guard.entry import wire as runtime
+from claude_guard.entry.service import control
+from claude_guard.home import load_or_create_key
+from claude_guard.record.audit_log import verify_chain
 from tests.conftest import REPO, GuardEnv
 
 HOOK = REPO / "hooks" / "claude_guard_hook.py"
@@ -63,7 +64,7 @@ def start_service(
 ) -> subprocess.Popen[bytes]:
     """The real service, started by the test (with a PYTHONPATH shim when one is given)."""
     env = {**os.environ, **(extra_env or {})}
-    args = [sys.executable, "-m", "claude_guard.service", "--idle", "60"]
+    args = [sys.executable, "-m", "claude_guard.entry.service", "--idle", "60"]
     if shim is not None:
         env["PYTHONPATH"] = str(shim)
     else:
@@ -330,7 +331,7 @@ def test_hung_real_service_records_once_when_the_hook_decides_instead(
     shim = shim_dir(
         tmp_path,
         "slow",
-        "import time, claude_guard.engine as e\n"
+        "import time, claude_guard.decide.engine as e\n"
         "real = e.DecisionEngine.decide\n"
         "def slow(self, ev):\n"
         "    if getattr(ev, 'session_id', '') == 'sess-1':\n"
@@ -363,7 +364,7 @@ def test_service_that_claimed_but_answers_late_is_a_failure_recorded_once(
     shim = shim_dir(
         tmp_path,
         "slowaudit",
-        "import time, claude_guard.failclosed as f\n"
+        "import time, claude_guard.record.record as f\n"
         "real = f.open_audit_log\n"
         "def slow(home):\n"
         "    time.sleep(4)\n"
@@ -397,7 +398,7 @@ def test_service_with_a_stuck_decision_exits(guard: GuardEnv, tmp_path: Path) ->
     shim = shim_dir(
         tmp_path,
         "stuck",
-        "import time, claude_guard.engine as e\n"
+        "import time, claude_guard.decide.engine as e\n"
         "real = e.DecisionEngine.decide\n"
         "def stuck(self, ev):\n"
         "    if getattr(ev, 'session_id', '') == 'sess-1':\n"
@@ -425,7 +426,7 @@ def test_service_with_a_stuck_decision_exits_even_while_clients_keep_coming(
     shim = shim_dir(
         tmp_path,
         "stuck2",
-        "import time, claude_guard.engine as e\n"
+        "import time, claude_guard.decide.engine as e\n"
         "real = e.DecisionEngine.decide\n"
         "def stuck(self, ev):\n"
         "    if getattr(ev, 'session_id', '') == 'sess-1':\n"
@@ -461,7 +462,7 @@ def test_service_crashing_mid_decision_is_decided_by_the_hook(
     shim = shim_dir(
         tmp_path,
         "crash",
-        "import os, signal, claude_guard.engine as e\n"
+        "import os, signal, claude_guard.decide.engine as e\n"
         "real = e.DecisionEngine.decide\n"
         "def crash(self, ev):\n"
         "    if getattr(ev, 'session_id', '') == 'sess-1':\n"
@@ -629,7 +630,7 @@ def test_concurrent_hook_calls_lose_and_duplicate_no_record(guard: GuardEnv, ser
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "claude_guard.cli", *args],
+        [sys.executable, "-m", "claude_guard.cli.main", *args],
         capture_output=True,
         text=True,
         timeout=60,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from claude_guard import session as session_mod
-from claude_guard.session import (
+from claude_guard.session import store as session_mod
+from claude_guard.session.store import (
     Session,
     Sighting,
     end_session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from claude_guard.session import Session
+from claude_guard.session.store import Session
 from tests.conftest import GuardEnv
 
 PATIENT_LINE = "Patient: Maria Gonzalez  MRN: 00458123  SSN: 536-22-8726  DOB: 03/14/1957"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_guard.settings import (
+from claude_guard.cli.claude_settings import (
     HOOK_EVENTS,
     SettingsError,
     install_hooks,

@@ -1,0 +1,68 @@
+"""What a decision may know about where it runs: built once at the entry, passed down.
+
+`Environment` is what the entry reads from the process environment (the user's home, the guard
+home, where the org policy is, the project the client declared). `CallContext` adds what one
+event says (its working directory) and what follows from it (the project root, the policy
+layers). Nothing below the entry reads `os.environ` or works out a home by itself, so the same
+event decided by the hook, the service or `claude-guard check` is judged the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from claude_guard.home import GuardHome
+from claude_guard.paths import find_project_root
+from claude_guard.policy.loader import LayerSource, layer_sources, managed_policy_path
+
+# The variables a decision depends on. The first three say which installation answers (where
+# policy, keys and the audit trail live); a service only answers requests that agree with it.
+IDENTITY_VARIABLES = ("HOME", "CLAUDE_GUARD_HOME", "CLAUDE_GUARD_MANAGED_POLICY")
+CONTEXT_VARIABLES = (*IDENTITY_VARIABLES, "CLAUDE_PROJECT_DIR")
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    user_home: str
+    guard_home: GuardHome
+    managed_policy: Path
+    declared_project: str | None  # $CLAUDE_PROJECT_DIR, which Claude Code sets for hooks
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Environment:
+        environ: Mapping[str, str] = os.environ if env is None else env
+        # $HOME first, like the shell and like os.path.expanduser.
+        user_home = environ.get("HOME") or os.path.expanduser("~")
+        return cls(
+            user_home=user_home,
+            guard_home=GuardHome.from_env(environ, user_home),
+            managed_policy=managed_policy_path(environ),
+            declared_project=environ.get("CLAUDE_PROJECT_DIR"),
+        )
+
+    def for_call(self, cwd: str) -> CallContext:
+        root = find_project_root(cwd, self.declared_project)
+        return CallContext(self, cwd, root)
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    environment: Environment
+    cwd: str
+    project_root: str
+
+    @property
+    def user_home(self) -> str:
+        return self.environment.user_home
+
+    @property
+    def guard_home(self) -> GuardHome:
+        return self.environment.guard_home
+
+    def policy_sources(self) -> list[LayerSource]:
+        return layer_sources(
+            self.project_root, self.environment.managed_policy, self.environment.guard_home
+        )
