@@ -734,7 +734,7 @@ def _grep(inv: Invocation) -> Output:
 def _search_tree(inv: Invocation, root: Arg, includes: list[str]) -> None:
     """A recursive search limited by `--include`/`-g` globs reads only the matching files:
     name them, so the caller need not treat the whole tree as read."""
-    from claude_guard.shell.commands.execution import tree_files
+    from claude_guard.shell.commands.find_xargs import tree_files
 
     positive = [g for g in includes if not g.startswith("!")]
     resolved = None if root.dynamic else inv.resolve(root.text)

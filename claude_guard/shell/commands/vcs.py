@@ -8,7 +8,8 @@ import re
 import shlex
 
 from claude_guard.shell.commands import options
-from claude_guard.shell.commands.execution import REMOTE_HOST_STAND_IN, ambiguous_directory
+from claude_guard.shell.commands.builtins import ambiguous_directory
+from claude_guard.shell.commands.command_variables import REMOTE_HOST_STAND_IN
 from claude_guard.shell.commands.network import host_of
 from claude_guard.shell.interp import Handler, Invocation, Output, State
 from claude_guard.shell.words import Arg
