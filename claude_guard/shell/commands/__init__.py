@@ -18,23 +18,10 @@ from claude_guard.shell.commands import (
     vcs,
     wrappers,
 )
-from claude_guard.shell.interp import Handler, Invocation, Output
-from claude_guard.shell.words import Arg
+from claude_guard.shell.commands.unknown import unknown_command
+from claude_guard.shell.interp import Handler
 
-
-def unknown_command(inv: Invocation) -> Output:
-    for arg in inv.args:
-        text = arg.text
-        if text.startswith("-"):
-            _, eq, value = text.partition("=")
-            if eq and value:
-                inv.read(Arg(value, arg.dynamic), f"{inv.via} (option value)")
-            continue
-        inv.read(arg, f"{inv.via} (operand)")
-        name, eq, value = text.partition("=")
-        if eq and value and name and not arg.dynamic:
-            inv.read(Arg(value), f"{inv.via} (operand)")
-    return None
+__all__ = ["HANDLERS", "unknown_command"]
 
 
 _MODULES = (

@@ -7,6 +7,7 @@ import posixpath
 import re
 
 from claude_guard.shell.commands import options
+from claude_guard.shell.commands.unknown import unknown_command
 from claude_guard.shell.interp import Handler, Invocation, Output
 
 
@@ -14,7 +15,7 @@ def _parallel(inv: Invocation) -> Output:
     """GNU parallel builds each command line from a template and `:::` / stdin / file
     inputs, with its own replacement strings: not followed."""
     inv.blind("runs command lines it builds from its inputs")
-    return _unknown(inv)
+    return unknown_command(inv)
 
 
 _MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
@@ -114,12 +115,6 @@ def _make(inv: Invocation) -> Output:
 
 def _is_makefile(path: str) -> bool:
     return posixpath.basename(path) in _MAKEFILES or path.endswith(".mk")
-
-
-def _unknown(inv: Invocation) -> Output:
-    from claude_guard.shell.commands import unknown_command
-
-    return unknown_command(inv)
 
 
 def handlers() -> dict[str, Handler]:

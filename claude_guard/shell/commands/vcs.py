@@ -11,6 +11,7 @@ from claude_guard.shell.commands import options
 from claude_guard.shell.commands.builtins import ambiguous_directory
 from claude_guard.shell.commands.command_variables import REMOTE_HOST_STAND_IN
 from claude_guard.shell.commands.network import host_of
+from claude_guard.shell.commands.unknown import unknown_command
 from claude_guard.shell.interp import Handler, Invocation, Output, State
 from claude_guard.shell.words import Arg
 
@@ -277,8 +278,6 @@ def _subcommand(inv: Invocation, sub: str) -> Output:
         return handler(inv)
     if sub in _HISTORY:
         return _history(inv, sub)
-    from claude_guard.shell.commands import unknown_command
-
     return unknown_command(inv)
 
 

@@ -11,6 +11,7 @@ from claude_guard.shell.commands import options
 from claude_guard.shell.commands.builtins import ambiguous_directory, cd_destination
 from claude_guard.shell.commands.options import split_words
 from claude_guard.shell.commands.shells import run_shell_text
+from claude_guard.shell.commands.unknown import unknown_command
 from claude_guard.shell.interp import Handler, Invocation, Output
 from claude_guard.shell.words import Arg
 
@@ -214,7 +215,7 @@ def _runner(inv: Invocation) -> Output:
     """`uv run CMD`, `poetry run CMD` ...: the run target is a command like any other."""
     subcommands = _SUBCOMMAND_RUNNERS.get(inv.name, ())
     if not inv.args or inv.args[0].text not in subcommands:
-        return _unknown(inv)
+        return unknown_command(inv)
     rest = inv.args[1:]
     if inv.name == "uv" and inv.args[0].text == "tool" and rest and rest[0].text == "run":
         rest = rest[1:]
@@ -234,7 +235,7 @@ def _direnv(inv: Invocation) -> Output:
         return inv.run(inv.args[2:]) if len(inv.args) > 2 else None
     if inv.args and inv.args[0].text in ("export", "dump", "allow", "exec"):
         inv.read(".envrc", "direnv")
-    return _unknown(inv)
+    return unknown_command(inv)
 
 
 def _dotenv(inv: Invocation) -> Output:
@@ -284,12 +285,6 @@ def _flock(inv: Invocation) -> Output:
     for command in parsed.values("-c", "--command"):
         run_shell_text(inv, command)
     return inv.run(parsed.operands[1:]) if len(parsed.operands) > 1 else None
-
-
-def _unknown(inv: Invocation) -> Output:
-    from claude_guard.shell.commands import unknown_command
-
-    return unknown_command(inv)
 
 
 def handlers() -> dict[str, Handler]:
