@@ -13,6 +13,7 @@ from typing import Any
 
 import pathspec
 
+from claude_guard.fsutil import walk_tree
 from claude_guard.policy.loader import load_layer_file
 from claude_guard.policy.schema import Access, Action
 from claude_guard.shell.model import ShellAnalysis
@@ -94,12 +95,8 @@ def verdict(analysis: ShellAnalysis, deny: DenyList, walk_limit: int = 20_000) -
 
 
 def _walk(directory: str, limit: int) -> list[str]:
-    found: list[str] = []
-    for root, dirs, files in os.walk(directory):
-        found.extend(os.path.join(root, name) for name in [*dirs, *files])
-        if len(found) > limit:
-            break
-    return found
+    """Everything under `directory`, links not followed, as the recursive read would see it."""
+    return [e.path for e in walk_tree(directory, max_entries=limit) if e.depth > 0]
 
 
 SANDBOX_FILES = {

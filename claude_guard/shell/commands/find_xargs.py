@@ -1,14 +1,15 @@
 """Commands that build command lines from file names: xargs (from its input) and find (from
-the tree it walks), and the bounded tree walk they share with `grep -r`-style commands."""
+the tree it walks, with `fsutil.walk_tree`), and the file list of a tree that `grep -r`-style
+commands search."""
 
 from __future__ import annotations
 
 import fnmatch
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
+from claude_guard.fsutil import walk_tree
 from claude_guard.shell.commands import options
 from claude_guard.shell.commands.options import split_words
 from claude_guard.shell.interp import Handler, Invocation, Output
@@ -238,50 +239,28 @@ def _exec_command(args: list[Arg]) -> tuple[list[Arg], bool]:
 
 def _walk(root: str, shown_root: str, plan: _FindPlan) -> tuple[list[str], bool]:
     matches: list[str] = []
-    seen = 0
-    for path, depth, is_dir in _entries(root, plan.maxdepth):
-        seen += 1
-        if seen > MAX_WALK_ENTRIES:
-            return matches, True
-        if depth < plan.mindepth:
+    walk = walk_tree(root, max_entries=MAX_WALK_ENTRIES, max_depth=plan.maxdepth)
+    for entry in walk:
+        if entry.depth < plan.mindepth:
             continue
-        shown = shown_root.rstrip("/") + path[len(root.rstrip("/")) :] if depth else shown_root
-        if plan.complex or _find_matches(plan, path, shown, is_dir):
-            matches.append(path)
-    return matches, False
+        shown = shown_root
+        if entry.depth:
+            shown = shown_root.rstrip("/") + entry.path[len(root.rstrip("/")) :]
+        if plan.complex or _find_matches(plan, entry.path, shown, entry.is_dir):
+            matches.append(entry.path)
+    return matches, walk.truncated
 
 
 def tree_files(root: str, globs: list[str]) -> list[str] | None:
     """Files under `root` whose name matches one of `globs`; None when the tree is too big."""
     found = []
-    for seen, (path, _, is_dir) in enumerate(_entries(root, None)):
-        if seen > MAX_WALK_ENTRIES:
-            return None
-        name = os.path.basename(path)
-        if not is_dir and any(fnmatch.fnmatchcase(name, g.rsplit("/", 1)[-1]) for g in globs):
-            found.append(path)
-    return found
-
-
-def _entries(root: str, maxdepth: int | None) -> Iterator[tuple[str, int, bool]]:
-    if not os.path.lexists(root):
-        return
-    yield root, 0, os.path.isdir(root)
-    stack = [(root, 0)]
-    while stack:
-        directory, depth = stack.pop()
-        if maxdepth is not None and depth >= maxdepth:
-            continue
-        try:
-            with os.scandir(directory) as listing:
-                entries = list(listing)
-        except OSError:
-            continue
-        for entry in entries:
-            is_dir = entry.is_dir(follow_symlinks=False)
-            yield entry.path, depth + 1, is_dir
-            if is_dir:
-                stack.append((entry.path, depth + 1))
+    # One entry more than `find` is allowed: the limit this has always had.
+    walk = walk_tree(root, max_entries=MAX_WALK_ENTRIES + 1)
+    for entry in walk:
+        name = os.path.basename(entry.path)
+        if not entry.is_dir and any(fnmatch.fnmatchcase(name, g.rsplit("/", 1)[-1]) for g in globs):
+            found.append(entry.path)
+    return None if walk.truncated else found
 
 
 def _find_matches(plan: _FindPlan, path: str, shown: str, is_dir: bool) -> bool:
