@@ -1,5 +1,6 @@
-"""Two file operations every writer here needs: replace a file so that no reader ever sees it
-half-written, and hold an exclusive lock across processes."""
+"""File operations shared across the package: replace a file so that no reader ever sees it
+half-written, hold an exclusive lock across processes, and walk a directory tree within a
+bound, with one rule for symbolic links."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import fcntl
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -86,3 +88,65 @@ def _still_there(fd: int, lock_path: Path) -> bool:
         return os.fstat(fd).st_ino == os.stat(lock_path).st_ino
     except FileNotFoundError:
         return False
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    path: str  # the root joined with the names below it (not resolved)
+    depth: int  # 0 for the root, 1 for what is directly in it ...
+    is_dir: bool  # a directory the walk goes into; a link to one is not
+    is_link: bool  # a symbolic link, reported but never followed
+
+
+class TreeWalk:
+    """The entries of a directory tree, the root first, at most `max_entries` of them.
+
+    Symbolic links met below the root are reported as entries and never followed, as
+    `find`, `grep -r` and ripgrep do by default: a link cannot lead the walk out of the tree
+    or round in a cycle. The root itself is followed when it is a link, as those tools do
+    with a path named on their command line. Directories that cannot be listed are passed
+    over. Within a directory entries come in the order the file system lists them; a
+    directory's entries all come before those of the subdirectories met in it, the last
+    subdirectory listed being walked first.
+
+    `truncated` tells, once iterated, whether entries were left out for `max_entries`.
+    Iterating again walks the tree again.
+    """
+
+    def __init__(self, root: str, max_entries: int, max_depth: int | None) -> None:
+        self.root, self.max_entries, self.max_depth = root, max_entries, max_depth
+        self.truncated = False
+
+    def __iter__(self) -> Iterator[TreeEntry]:
+        self.truncated = False
+        for count, entry in enumerate(self._entries()):
+            if count >= self.max_entries:
+                self.truncated = True
+                return
+            yield entry
+
+    def _entries(self) -> Iterator[TreeEntry]:
+        if not os.path.lexists(self.root):
+            return
+        yield TreeEntry(self.root, 0, os.path.isdir(self.root), os.path.islink(self.root))
+        stack = [(self.root, 0)]
+        while stack:
+            directory, depth = stack.pop()
+            if self.max_depth is not None and depth >= self.max_depth:
+                continue
+            try:
+                with os.scandir(directory) as listing:
+                    entries = list(listing)
+            except OSError:
+                continue
+            for entry in entries:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                yield TreeEntry(entry.path, depth + 1, is_dir, entry.is_symlink())
+                if is_dir:
+                    stack.append((entry.path, depth + 1))
+
+
+def walk_tree(root: str, *, max_entries: int, max_depth: int | None = None) -> TreeWalk:
+    """The entries under `root` (see `TreeWalk`): `for entry in (walk := walk_tree(...))`,
+    then `walk.truncated`. `max_depth` 0 gives the root alone, 1 adds what is in it ..."""
+    return TreeWalk(root, max_entries, max_depth)

@@ -41,7 +41,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from claude_guard.detect.checksums import luhn_valid
+from claude_guard.detect.checksums import ascii_digits, luhn_valid
 from claude_guard.detect.findings import (
     CATEGORY_SECRET,
     Finding,
@@ -110,7 +110,7 @@ def base62_crc32_suffix_ok(token: str) -> bool:
 
 def luhn_ok(value: str) -> bool:
     """Luhn mod-10 over the digits of ``value`` (non-digits ignored; needs at least 2 digits)."""
-    digits = "".join(ch for ch in value if "0" <= ch <= "9")
+    digits = ascii_digits(value)
     return len(digits) >= 2 and luhn_valid(digits)
 
 

@@ -52,6 +52,8 @@ def _analyse(
     if "\x00" in command:
         findings.blind("command contains a NUL byte")
         return
+    # Loaded on the first command, not with the package: the parser and the command table
+    # take ~150 ms to import, and the engine imports `analyse` for every kind of tool call.
     from claude_guard.shell.commands import HANDLERS, unknown_command
     from claude_guard.shell.interp import Interpreter, State
 

@@ -1,79 +1,48 @@
 """Evaluation support for the shell analysis: a sandbox tree with protected and ordinary files,
-and the default policy's protected paths as a small deny list. Used by the corpus tests and by
-`benchmarks/shell_corpus_report.py`; not used on the hook path."""
+and the shipped default policy's protected paths as a small deny list. Used by the corpus tests
+and by `benchmarks/shell_corpus_report.py`; not used on the hook path."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pathspec
 
+from claude_guard.fsutil import walk_tree
+from claude_guard.policy.loader import load_layer_file
+from claude_guard.policy.schema import Access, Action
 from claude_guard.shell.model import ShellAnalysis
 
-# The default policy's protected paths (gitignore syntax, `~/` = home). Read and write.
-DENY_PATTERNS = (
-    ".env",
-    ".env.*",
-    "*.env",
-    ".envrc",
-    "!.env.example",
-    "!.env.sample",
-    "!.env.template",
-    "!.env.dist",
-    "credentials.json",
-    "secrets.yaml",
-    "secrets.yml",
-    "secrets.json",
-    ".git-credentials",
-    ".netrc",
-    ".pgpass",
-    ".my.cnf",
-    ".htpasswd",
-    "*.kdbx",
-    "client_secret*.json",
-    "*.pem",
-    "*.key",
-    "*.p12",
-    "*.pfx",
-    "*.jks",
-    "*.keystore",
-    "*.p8",
-    "*.ppk",
-    "id_rsa*",
-    "id_dsa*",
-    "id_ecdsa*",
-    "id_ed25519*",
-    "!id_*.pub",
-    "*.tfstate",
-    "*.tfstate.backup",
-    "~/.ssh/",
-    "~/.aws/credentials",
-    "~/.aws/sso/cache/",
-    "~/.config/gcloud/",
-    "~/.azure/",
-    "~/.kube/config",
-    "~/.docker/config.json",
-    "~/.gnupg/",
-    "~/.password-store/",
-    "~/.npmrc",
-    "~/.pypirc",
-    "~/.config/gh/hosts.yml",
-    "~/.vault-token",
-    "~/.claude/.credentials.json",
-    "/proc/*/environ",
-    "~/Library/Keychains/",
+_DEFAULT_POLICY = Path(
+    str(resources.files("claude_guard").joinpath("data", "policies", "default.yaml"))
 )
-# Self-protection: write only.
-WRITE_PATTERNS = (
-    "~/.claude-guard/",
-    "~/.claude/settings.json",
-    "~/.claude/settings.local.json",
-    "**/.claude/settings.json",
-    ".claude-guard.yaml",
-)
+
+
+def protected_patterns(
+    policy_file: Path = _DEFAULT_POLICY,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The patterns of the policy's deny path rules, in the policy's order (gitignore syntax,
+    `~/` = home): (those that cover reads, those that cover writes only). Read from the shipped
+    policy rather than copied here, so the corpus figures are always about what it protects."""
+    layer = load_layer_file("default", policy_file)
+    reads: list[str] = []
+    writes_only: list[str] = []
+    for rule in layer.policy.paths:
+        if rule.action != Action.DENY:
+            continue
+        target = reads if Access.READ in rule.access else writes_only
+        target.extend(rule.patterns)
+    return tuple(reads), tuple(writes_only)
+
+
+# Denied for reads (and writes): a command reaching one of these is blocked.
+# Self-protection (claude-guard's own files): denied for writes only.
+DENY_PATTERNS, WRITE_PATTERNS = protected_patterns()
 
 
 class DenyList:
@@ -126,12 +95,8 @@ def verdict(analysis: ShellAnalysis, deny: DenyList, walk_limit: int = 20_000) -
 
 
 def _walk(directory: str, limit: int) -> list[str]:
-    found: list[str] = []
-    for root, dirs, files in os.walk(directory):
-        found.extend(os.path.join(root, name) for name in [*dirs, *files])
-        if len(found) > limit:
-            break
-    return found
+    """Everything under `directory`, links not followed, as the recursive read would see it."""
+    return [e.path for e in walk_tree(directory, max_entries=limit) if e.depth > 0]
 
 
 SANDBOX_FILES = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -17,6 +18,13 @@ MAX_GLOB_COMPONENTS = 4  # path components with wildcards in one glob (`*/*/*/*`
 MAX_SECONDS = 0.5  # wall-clock budget for one analysis; the hook's own deadline is longer
 
 Mode = Literal["read", "write"]
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_.+\-\[]{1,40}")
+
+
+def safe_name(name: str) -> str:
+    """A command name fit for a `via` or reason text; anything odd is not repeated."""
+    return name if _SAFE_NAME.fullmatch(name) else "command"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from claude_guard.shell import ShellAnalysis, analyse
-from claude_guard.shell.commands import execution
+from claude_guard.shell.commands import no_files as fileless_commands
 from claude_guard.shell.evaluation import DenyList, build_sandbox, verdict
 
 
@@ -287,7 +287,7 @@ def test_loopback_only_stays_clean(sandbox: tuple[str, str], command: str) -> No
 
 
 def test_command_tables_are_disjoint() -> None:
-    no_files, silent = execution._NO_FILES, execution._SILENT
+    no_files, silent = fileless_commands._NO_FILES, fileless_commands._SILENT
     assert len(set(no_files)) == len(no_files) and len(set(silent)) == len(silent)
     assert not set(no_files) & set(silent)
 

@@ -20,7 +20,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable
 
-from claude_guard.detect.checksums import luhn_valid
+from claude_guard.detect.checksums import ascii_digits, luhn_valid
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -48,13 +48,9 @@ def is_ascii_digits(s: str) -> bool:
     return s.isascii() and s.isdigit()
 
 
-def _digits(value: str) -> str:
-    return "".join(ch for ch in value if "0" <= ch <= "9")
-
-
-def luhn_ok(digits: str) -> bool:
-    """The Luhn mod-10 check (credit cards; NPI with the 80840 prefix)."""
-    return luhn_valid(digits)
+# The Luhn mod-10 check (credit cards; NPI with the 80840 prefix) is `checksums.luhn_valid`;
+# the name stays for what imports it from here.
+luhn_ok = luhn_valid
 
 
 def _all_same(s: str) -> bool:
@@ -111,7 +107,7 @@ _SSN_FAKES = frozenset(
 def us_ssn(value: str) -> Verdict:
     """Area 001-899 except 666 (9xx are ITINs), group 01-99, serial 0001-9999, and none of the
     numbers printed in advertising or documentation."""
-    d = _digits(value)
+    d = ascii_digits(value)
     if len(d) != 9:
         return Verdict.INVALID
     area, group, serial = d[:3], d[3:5], d[5:]
@@ -128,10 +124,10 @@ def us_ssn(value: str) -> Verdict:
 
 def npi(value: str) -> Verdict:
     """National Provider Identifier: 10 digits starting 1 or 2, Luhn over "80840" + the NPI."""
-    d = _digits(value)
+    d = ascii_digits(value)
     if len(d) != 10 or d[0] not in "12" or len(d) != len(value.strip()):
         return Verdict.INVALID
-    return Verdict.VALID if luhn_ok("80840" + d) else Verdict.INVALID
+    return Verdict.VALID if luhn_valid("80840" + d) else Verdict.INVALID
 
 
 _DEA_REGISTRANT = frozenset("ABCDEFGHJKLMPRSTUX")
@@ -219,10 +215,10 @@ _CARD_PREFIXES = re.compile(
 
 def credit_card(value: str) -> Verdict:
     """13-19 digits, a known issuer prefix, Luhn."""
-    d = _digits(value)
+    d = ascii_digits(value)
     if not 13 <= len(d) <= 19 or _all_same(d) or not _CARD_PREFIXES.match(d):
         return Verdict.INVALID
-    if not luhn_ok(d):
+    if not luhn_valid(d):
         return Verdict.INVALID
     # Issuer test numbers printed in every payment SDK's docs.
     if d in {
@@ -333,7 +329,7 @@ def phone(value: str) -> Verdict:
     never causes a false positive on real text. 555-555-xxxx style fillers are RESERVED.
     International (+CC...) numbers: 8-15 digits."""
     v = value.strip()
-    d = _digits(v)
+    d = ascii_digits(v)
     if v.startswith("+") and not v.startswith("+1"):
         return Verdict.VALID if 8 <= len(d) <= 15 and not _all_same(d[-7:]) else Verdict.INVALID
     if len(d) == 11 and d[0] == "1":
@@ -480,7 +476,7 @@ def personal_url(value: str) -> Verdict:
 
 
 def zip_code(value: str) -> Verdict:
-    d = _digits(value)
+    d = ascii_digits(value)
     if len(d) not in (5, 9) or d[:5] == "00000" or _all_same(d) or d[:5] == "12345":
         return Verdict.INVALID
     return Verdict.VALID
@@ -581,7 +577,7 @@ def birth_date(value: str) -> Verdict:
 
 
 def age_over_89(value: str) -> Verdict:
-    d = _digits(value)
+    d = ascii_digits(value)
     return Verdict.VALID if d and 90 <= int(d) <= 125 else Verdict.INVALID
 
 
@@ -598,7 +594,7 @@ def record_id(value: str) -> Verdict:
     v = value.strip()
     if not 4 <= len(v) <= 30 or is_placeholder(v):
         return Verdict.INVALID
-    d = _digits(v)
+    d = ascii_digits(v)
     if len(d) < 3 or _VERSION.match(v) or _HEX_ONLY.match(v) or _UUID.match(v):
         return Verdict.INVALID
     core = _NON_ALNUM.sub("", v)

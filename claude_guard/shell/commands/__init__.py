@@ -3,32 +3,51 @@
 
 from __future__ import annotations
 
-from claude_guard.shell.commands import code, execution, files, network, tools, vcs
-from claude_guard.shell.interp import Handler, Invocation, Output
-from claude_guard.shell.words import Arg
+from claude_guard.shell.commands import (
+    build_tools,
+    builtins,
+    code,
+    command_variables,
+    files,
+    find_xargs,
+    network,
+    no_files,
+    shells,
+    system,
+    tools,
+    vcs,
+    wrappers,
+)
+from claude_guard.shell.commands.unknown import unknown_command
+from claude_guard.shell.interp import Handler
+
+__all__ = ["HANDLERS", "unknown_command"]
 
 
-def unknown_command(inv: Invocation) -> Output:
-    for arg in inv.args:
-        text = arg.text
-        if text.startswith("-"):
-            _, eq, value = text.partition("=")
-            if eq and value:
-                inv.read(Arg(value, arg.dynamic), f"{inv.via} (option value)")
-            continue
-        inv.read(arg, f"{inv.via} (operand)")
-        name, eq, value = text.partition("=")
-        if eq and value and name and not arg.dynamic:
-            inv.read(Arg(value), f"{inv.via} (operand)")
-    return None
+_MODULES = (
+    files,
+    no_files,
+    wrappers,
+    builtins,
+    shells,
+    find_xargs,
+    system,
+    build_tools,
+    network,
+    vcs,
+    code,
+    tools,
+)
 
 
 def _table() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
-    for module in (files, execution, network, vcs, code, tools):
+    # Later modules win a name they share with an earlier one: keep this order.
+    for module in _MODULES:
         table.update(module.handlers())
-    for name in {*execution.COMMAND_VARIABLES, *execution.REMOTE_SHELL_VARIABLES}:
-        table[name] = execution.with_command_variables(table.get(name, unknown_command))
+    named = {*command_variables.COMMAND_VARIABLES, *command_variables.REMOTE_SHELL_VARIABLES}
+    for name in named:
+        table[name] = command_variables.with_command_variables(table.get(name, unknown_command))
     return table
 
 

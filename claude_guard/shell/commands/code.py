@@ -9,6 +9,7 @@ import re
 
 from claude_guard.shell.commands import options
 from claude_guard.shell.commands.network import host_of
+from claude_guard.shell.commands.unknown import unknown_command
 from claude_guard.shell.interp import Handler, Invocation, Output, is_loopback
 from claude_guard.shell.words import Arg
 
@@ -406,8 +407,6 @@ def _python_module(inv: Invocation, module: Arg, rest: list[Arg]) -> Output:
     ):
         _operands_read(inv, rest)
         return None
-    from claude_guard.shell.commands import unknown_command
-
     return unknown_command(Invocation(inv.interp, inv.state, inv.name, rest, inv.stdin, inv.piped))
 
 

@@ -9,8 +9,10 @@ import os
 from dataclasses import dataclass
 
 from claude_guard.shell.commands import options
+from claude_guard.shell.commands.code import sed_script
+from claude_guard.shell.commands.find_xargs import tree_files
 from claude_guard.shell.interp import Handler, Invocation, Output
-from claude_guard.shell.words import Arg
+from claude_guard.shell.words import Arg, decode_ansi_c
 
 
 @dataclass(frozen=True)
@@ -368,8 +370,6 @@ def _dd(inv: Invocation) -> Output:
 
 
 def _sed(inv: Invocation) -> Output:
-    from claude_guard.shell.commands.code import sed_script
-
     parsed = options.parse(inv.args, ("-e", "--expression", "-l", "--line-length", "-f", "--file"))
     scripts = [v.text for v in parsed.values("-e", "--expression")]
     script_files = _sed_script_files(inv.args)
@@ -616,8 +616,6 @@ def _tr(inv: Invocation) -> Output:
 
 
 def _tr_set(spec: str) -> str:
-    from claude_guard.shell.words import decode_ansi_c
-
     spec = decode_ansi_c(spec)
     out: list[str] = []
     i = 0
@@ -734,8 +732,6 @@ def _grep(inv: Invocation) -> Output:
 def _search_tree(inv: Invocation, root: Arg, includes: list[str]) -> None:
     """A recursive search limited by `--include`/`-g` globs reads only the matching files:
     name them, so the caller need not treat the whole tree as read."""
-    from claude_guard.shell.commands.execution import tree_files
-
     positive = [g for g in includes if not g.startswith("!")]
     resolved = None if root.dynamic else inv.resolve(root.text)
     files = tree_files(resolved, positive) if resolved and positive else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -82,3 +83,12 @@ def _option(
             return index
         parsed.options.append((name, None))
     return index
+
+
+def split_words(value: str) -> list[str]:
+    """Words of a text the way a shell splits a plain command line (xargs input, `env -S`,
+    ip batch lines); text that does not split cleanly (an open quote) at whitespace."""
+    try:
+        return shlex.split(value)
+    except ValueError:
+        return value.split()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from claude_guard.shell.commands import options
 from claude_guard.shell.commands.network import cloud_transfer, send
+from claude_guard.shell.commands.unknown import unknown_command
 from claude_guard.shell.interp import Handler, Invocation, Output
 from claude_guard.shell.words import Arg
 
@@ -78,8 +79,6 @@ def _contains_in_order(words: list[str], lead: tuple[str, ...]) -> bool:
 
 
 def _credential_cli(inv: Invocation) -> Output:
-    from claude_guard.shell.commands import unknown_command
-
     credential_reads(inv)
     return unknown_command(inv)
 
@@ -271,8 +270,6 @@ def _gh(inv: Invocation) -> Output:
 
 def _publish(kind: str, *leads: tuple[str, ...]) -> Handler:
     def handler(inv: Invocation) -> Output:
-        from claude_guard.shell.commands import unknown_command
-
         credential_reads(inv)
         words = [a.text for a in inv.args]
         if any(_contains_in_order(words[: len(lead) + 2], lead) for lead in leads):

@@ -8,8 +8,10 @@ import re
 import shlex
 
 from claude_guard.shell.commands import options
-from claude_guard.shell.commands.execution import REMOTE_HOST_STAND_IN, ambiguous_directory
+from claude_guard.shell.commands.builtins import ambiguous_directory
+from claude_guard.shell.commands.command_variables import REMOTE_HOST_STAND_IN
 from claude_guard.shell.commands.network import host_of
+from claude_guard.shell.commands.unknown import unknown_command
 from claude_guard.shell.interp import Handler, Invocation, Output, State
 from claude_guard.shell.words import Arg
 
@@ -276,8 +278,6 @@ def _subcommand(inv: Invocation, sub: str) -> Output:
         return handler(inv)
     if sub in _HISTORY:
         return _history(inv, sub)
-    from claude_guard.shell.commands import unknown_command
-
     return unknown_command(inv)
 
 
