@@ -113,8 +113,11 @@ class TreeWalk:
     Iterating again walks the tree again.
     """
 
-    def __init__(self, root: str, max_entries: int, max_depth: int | None) -> None:
+    def __init__(
+        self, root: str, max_entries: int, max_depth: int | None, prune: frozenset[str]
+    ) -> None:
         self.root, self.max_entries, self.max_depth = root, max_entries, max_depth
+        self.prune = prune
         self.truncated = False
 
     def __iter__(self) -> Iterator[TreeEntry]:
@@ -142,11 +145,18 @@ class TreeWalk:
             for entry in entries:
                 is_dir = entry.is_dir(follow_symlinks=False)
                 yield TreeEntry(entry.path, depth + 1, is_dir, entry.is_symlink())
-                if is_dir:
+                if is_dir and entry.name not in self.prune:
                     stack.append((entry.path, depth + 1))
 
 
-def walk_tree(root: str, *, max_entries: int, max_depth: int | None = None) -> TreeWalk:
+def walk_tree(
+    root: str,
+    *,
+    max_entries: int,
+    max_depth: int | None = None,
+    prune: frozenset[str] = frozenset(),
+) -> TreeWalk:
     """The entries under `root` (see `TreeWalk`): `for entry in (walk := walk_tree(...))`,
-    then `walk.truncated`. `max_depth` 0 gives the root alone, 1 adds what is in it ..."""
-    return TreeWalk(root, max_entries, max_depth)
+    then `walk.truncated`. `max_depth` 0 gives the root alone, 1 adds what is in it ...
+    Directories named in `prune` (say `.git`) are reported but not entered."""
+    return TreeWalk(root, max_entries, max_depth, prune)

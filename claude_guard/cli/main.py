@@ -30,7 +30,7 @@ from claude_guard.cli.dry_run import dry_run
 from claude_guard.context import CallContext, Environment
 from claude_guard.event.models import ValidationError, describe_validation_error
 from claude_guard.event.parse import HookFailure, decode_event, validate_event
-from claude_guard.fsutil import atomic_write
+from claude_guard.fsutil import atomic_write, walk_tree
 from claude_guard.home import GuardHome
 from claude_guard.policy.loader import PolicyError, load_layer_file, load_layers
 from claude_guard.policy.merge import EffectivePolicy, merge_layers
@@ -344,6 +344,7 @@ def service_unit(kind: str) -> None:
 # ----------------------------------------------------------------------------- scan
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn"})
+SCAN_MAX_ENTRIES = 5_000_000  # a bound for the walk, far above any repository
 
 
 @main.command()
@@ -395,12 +396,17 @@ def _files_under(paths: tuple[Path, ...]) -> Iterator[Path]:
         if path.is_file():
             yield path.resolve()
             continue
-        for folder, dirs, names in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
-            for name in sorted(names):
-                candidate = Path(folder) / name
-                if candidate.is_file() and not candidate.is_symlink():
-                    yield candidate.resolve()
+        walk = walk_tree(str(path), max_entries=SCAN_MAX_ENTRIES, prune=SKIPPED_DIRS)
+        files = [Path(e.path) for e in walk if not (e.is_dir or e.is_link or e.depth == 0)]
+        if walk.truncated:
+            click.echo(f"warning: only the first {SCAN_MAX_ENTRIES} entries of {path}", err=True)
+        # A folder's own files first, then its subfolders, each in name order.
+        yield from (f.resolve() for f in sorted(files, key=_walk_order))
+
+
+def _walk_order(path: Path) -> tuple[tuple[int, str], ...]:
+    *folders, name = path.parts
+    return (*((1, part) for part in folders), (0, name))
 
 
 # ----------------------------------------------------------------------------- audit

@@ -113,3 +113,15 @@ def test_an_unreadable_directory_is_passed_over(
     found = _relative(tmp_path, list(walk_tree(str(tmp_path), max_entries=100)))
     assert "a/b" in found and "a/b/deep.txt" not in found
     assert "a/mid.txt" in found
+
+
+def test_pruned_directories_are_reported_but_not_entered(tmp_path: Path) -> None:
+    (tmp_path / ".git" / "objects").mkdir(parents=True)
+    (tmp_path / ".git" / "config").write_text("x")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("x")
+    found = _relative(
+        tmp_path, list(walk_tree(str(tmp_path), max_entries=100, prune=frozenset({".git"})))
+    )
+    assert ".git" in found and "src/a.py" in found
+    assert ".git/config" not in found and ".git/objects" not in found

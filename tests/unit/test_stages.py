@@ -14,16 +14,17 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "claude_guard"
 
 # The stages in the order data flows through them (DEVELOPERS.md, README "Architecture").
-# Shared vocabulary (path spellings, the guard home, file helpers) comes first.
+# Shared vocabulary (path spellings, the guard home, file helpers) comes first; the policy is
+# configuration the analysis stages consult, so it comes before them.
 STAGES = [
     "paths",
     "home",
     "fsutil",
     "__init__",
     "event",
-    "shell",
     "policy",
     "detect",
+    "shell",
     "touches",
     "tools",
     "session",
