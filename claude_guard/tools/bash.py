@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from claude_guard.policy.schema import Access
 from claude_guard.shell import analyse
@@ -25,8 +25,8 @@ class Bash(Tool):
     hooks run and shows the model a 2 KB preview)."""
 
     names = ("Bash",)
-    input_model = BashInput
-    output_keys = ("stdout", "stderr")
+    input_model: ClassVar[type[ToolInput] | None] = BashInput
+    output_keys: ClassVar[tuple[str, ...]] = ("stdout", "stderr")
 
     def touches(self, tool_input: dict[str, Any], ctx: TouchContext, found: TouchSet) -> None:
         command = str(tool_input.get("command", ""))
