@@ -37,7 +37,6 @@ class HelperTool(UnmodelledTool):
         "SlashCommand",
         "SendMessage",
         "Sleep",
-        "Monitor",  # runs a shell command: scanned as text, not analysed (issue #11)
         "LSP",
         "ListMcpResourcesTool",
         "ReadMcpResourceTool",

@@ -1,0 +1,29 @@
+"""Monitor runs a shell command: it is judged by the shell analysis like Bash, not waved through
+as a helper tool whose arguments are only scanned as text."""
+
+from __future__ import annotations
+
+from claude_guard.tools import lookup
+from tests.conftest import GuardEnv
+
+
+def test_monitor_is_a_modelled_tool() -> None:
+    assert lookup("Monitor").is_modelled()
+
+
+def test_monitor_of_a_protected_file_is_denied(guard: GuardEnv, run) -> None:
+    answer = run(guard.tool("Monitor", command="tail -f .env", description="watch config"))
+    assert answer.exit_code == 2
+    assert "default:secrets.dotenv" in guard.audit_lines()[-1]["rule_ids"]
+    assert "CANARY_DOTENV_7f3a" not in answer.stderr + guard.audit_text()
+
+
+def test_monitor_of_an_ordinary_file_is_allowed(guard: GuardEnv, run) -> None:
+    (guard.project / "app.log").write_text("started\n")
+    answer = run(guard.tool("Monitor", command="tail -f app.log"))
+    assert (answer.exit_code, answer.stdout) == (0, "")
+
+
+def test_monitor_without_a_command_is_denied(guard: GuardEnv, run) -> None:
+    answer = run(guard.tool("Monitor", description="no command"))
+    assert answer.exit_code == 2 and "invalid tool input (command: missing)" in answer.stderr
