@@ -31,6 +31,7 @@ from claude_guard.policy.merge import EffectivePolicy, merge_layers
 from claude_guard.record.audit_log import AuditError
 from claude_guard.record.record import (
     Claim,
+    ClaimedElsewhere,
     Decider,
     decision_record,
     failure_record,
@@ -75,7 +76,12 @@ def run_hook(
         return fail(environment, payload, reason, started, decider, claim)
     except Exception as exc:
         return fail(environment, payload, internal_error(exc), started, decider, claim)
-    return _take_effect(ctx, event, policy, decision, started, decider, claim)
+    try:
+        return _take_effect(ctx, event, policy, decision, started, decider, claim)
+    except ClaimedElsewhere:
+        raise
+    except Exception as exc:  # after the claim: this process answers and records the failure
+        return fail(environment, payload, internal_error(exc), started, decider)
 
 
 # ----------------------------------------------------------------------------- stages
