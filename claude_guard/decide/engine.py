@@ -103,7 +103,7 @@ class DecisionEngine:
 
     def _pre_tool_use(self, event: PreToolUse) -> Decision:
         tool = lookup(event.tool_name)
-        verdict = self.policy.tool_verdict(tool.name, known=tool.is_modelled())
+        verdict = self.policy.tool_verdict(tool.name, known=not tool.needs_policy_word())
         if verdict.action is not Action.ALLOW:
             where = (
                 f"{verdict.layer} policy, tools.{verdict.pattern}"
@@ -153,6 +153,8 @@ class DecisionEngine:
             notes.append(f"unknown output shape {shape.name}: generic redaction")
         if plan is not None and plan.withheld:
             notes.append(f"{plan.withheld} output text(s) withheld: could not be scanned in time")
+        if self.memory.storage_error:
+            notes.append(f"session state not stored ({self.memory.storage_error})")
         if plan is None:
             return Decision(
                 Action.ALLOW,

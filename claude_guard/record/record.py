@@ -58,7 +58,7 @@ def decision_record(
         "rule_ids": list(decision.rule_ids),
         "reason": decision.reason,
         "paths": list(decision.paths),
-        "notes": [*decision.notes, *notes],
+        "notes": list(dict.fromkeys((*decision.notes, *notes))),  # read and write may both fail
         "findings": finding_records(decision.findings),
         "policy_hash": policy.content_hash,
         "policy_version": policy.version,

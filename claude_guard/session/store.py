@@ -403,6 +403,7 @@ class SessionMemory:
 
     state: SessionState
     history_unknown: bool = False  # the state could not be read: assume the worst
+    storage_error: str | None = None  # why, by error type only (e.g. "OSError:ENOSPC")
 
     @classmethod
     def empty(cls) -> SessionMemory:
@@ -413,7 +414,7 @@ def memory_of(session_id: str, home: Path) -> SessionMemory:
     """The session's state as it is now (read without the lock: the file is replaced whole)."""
     session = Session(session_id, home)
     state = session.load()
-    return SessionMemory(state, session.history_unknown)
+    return SessionMemory(state, session.history_unknown, session.storage_error)
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,9 @@ class Tool:
 
     names: ClassVar[tuple[str, ...]] = ()
     input_model: ClassVar[type[ToolInput] | None] = None
-    # Modelled tools are allowed unless the policy names them; the others get the policy's
-    # decision for tools claude-guard does not know (`defaults.unknown_tool`).
-    modelled: ClassVar[bool] = True
+    # Allowed unless the policy names them (the built-in tools claude-guard has always known);
+    # any other tool needs the policy's word: its `tools:` entry, else `defaults.unknown_tool`.
+    allowed_unless_named: ClassVar[bool] = True
     # Keys the tool's response always has: checked before trusting the output's shape.
     output_keys: ClassVar[tuple[str, ...]] = ()
 
@@ -44,11 +44,12 @@ class Tool:
         """For a family registered with `register_family`: is `name` one of its tools?"""
         return False
 
-    def is_modelled(self) -> bool:
-        return self.modelled
+    def needs_policy_word(self) -> bool:
+        """True when only the policy's `tools:` (or its unknown-tool default) may allow it."""
+        return not self.allowed_unless_named
 
     def validate(self, tool_input: dict[str, Any]) -> None:
-        """A modelled tool must have its input shape: a Read without file_path is not "no
+        """A tool with an input model must have its input shape: a Read without file_path is not "no
         path". Raises pydantic's ValidationError."""
         if self.input_model is not None:
             self.input_model.model_validate(tool_input)
@@ -71,7 +72,7 @@ class UnmodelledTool(Tool):
     every path-like argument is checked and every string scanned, and its output is redacted
     generically."""
 
-    modelled = False
+    allowed_unless_named = False
 
 
 _REGISTRY: dict[str, type[Tool]] = {}

@@ -18,9 +18,9 @@ class McpTool(Tool):
     def claims(cls, name: str) -> bool:
         return name.startswith("mcp__")
 
-    def is_modelled(self) -> bool:
+    def needs_policy_word(self) -> bool:
         # mcp__<server>__<tool>; a bare `mcp__x` names no server's tool and is not allowed as one.
-        return self.name.count("__") >= 2
+        return self.name.count("__") < 2
 
     def output_shape(self, response: Any) -> Shape:
         return Shape(f"MCP:{_kind(response)}", known=True)

@@ -16,4 +16,7 @@ class MonitorInput(ToolInput):
 class Monitor(Bash):
     names = ("Monitor",)
     input_model = MonitorInput
+    # New to the client: it runs only where the policy says so (the default policy does), as
+    # before it was analysed; an org policy that never named it keeps denying it.
+    allowed_unless_named = False
     output_keys = ()  # its PostToolUse response was not seen on a client: redacted generically

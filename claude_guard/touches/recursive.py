@@ -25,8 +25,13 @@ def recursive_read(
     and the contents too while they fit the scan budget."""
     walked = walk_files(start, ctx.max_walk_entries, include, ctx.home)
     if walked.truncated:
+        entries = (
+            f"{walked.entry_bound} entries (directories and links included)"
+            if walked.entry_bound
+            else f"{ctx.max_walk_entries} entries"
+        )
         found.unresolved.append(
-            f"{via}: more than {ctx.max_walk_entries} entries under {start.lexical}; "
+            f"{via}: more than {entries} under {start.lexical}; "
             "cannot verify what a recursive read would open"
         )
     reachable = 0

@@ -16,11 +16,15 @@ from claude_guard.paths import NormalPath, normalise
 class WalkResult:
     files: list[NormalPath]
     truncated: bool
+    # How many entries the walk may visit: what `truncated` refers to when the files did not
+    # reach their own bound.
+    entry_bound: int = 0
 
 
-# The walk itself is bounded too: a tree of directories holding few files must not make the
-# search unbounded before the file count is reached.
-ENTRIES_PER_FILE = 4
+# The policy bounds the files a recursive read may reach. The walk is bounded as well, far
+# above that (directories and links count here), so that a tree of nothing but directories
+# cannot keep the hook walking; a tree that only passes the file bound is never cut short.
+ENTRIES_PER_FILE = 64
 
 
 def walk_files(
@@ -34,7 +38,8 @@ def walk_files(
     """
     files: list[NormalPath] = []
     seen = 0
-    walk = walk_tree(root.real, max_entries=max_entries * ENTRIES_PER_FILE)
+    bound = max_entries * ENTRIES_PER_FILE
+    walk = walk_tree(root.real, max_entries=bound)
     for entry in walk:
         if entry.depth == 0 or entry.is_dir or entry.is_link:
             continue
@@ -45,4 +50,4 @@ def walk_files(
         if include is not None and not include.match_file(rel):
             continue
         files.append(normalise(entry.path, root.real, home))
-    return WalkResult(files, truncated=walk.truncated)
+    return WalkResult(files, walk.truncated, bound if walk.truncated else 0)

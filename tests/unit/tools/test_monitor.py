@@ -7,8 +7,16 @@ from claude_guard.tools import lookup
 from tests.conftest import GuardEnv
 
 
-def test_monitor_is_a_modelled_tool() -> None:
-    assert lookup("Monitor").is_modelled()
+def test_monitor_needs_the_policy_s_word() -> None:
+    assert lookup("Monitor").needs_policy_word()
+
+
+def test_monitor_is_denied_by_a_policy_that_does_not_name_it(guard: GuardEnv, run) -> None:
+    default = (guard.guard_home / "policies" / "default.yaml").read_text()
+    guard.write_policy("managed", default.replace("  Monitor: allow\n", ""))
+    (guard.project / "app.log").write_text("started\n")
+    answer = run(guard.tool("Monitor", command="tail -f app.log"))
+    assert answer.exit_code == 2 and "unknown_tool" in guard.audit_lines()[-1]["rule_ids"][0]
 
 
 def test_monitor_of_a_protected_file_is_denied(guard: GuardEnv, run) -> None:

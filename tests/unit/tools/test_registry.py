@@ -23,7 +23,7 @@ MODELLED = [
 @pytest.mark.parametrize("name", MODELLED)
 def test_the_built_in_tools_are_modelled(name: str) -> None:
     tool = lookup(name)
-    assert tool.name == name and tool.is_modelled() and tool.input_model is not None
+    assert tool.name == name and not tool.needs_policy_word() and tool.input_model is not None
     with pytest.raises(ValidationError):
         tool.validate({})  # every modelled tool has a required field
 
@@ -43,8 +43,8 @@ def test_every_tool_the_default_policy_names_is_registered() -> None:
 
 
 def test_mcp_tools_are_a_family() -> None:
-    assert lookup("mcp__files__read").is_modelled()
-    assert not lookup("mcp__x").is_modelled()  # names no server's tool
+    assert not lookup("mcp__files__read").needs_policy_word()
+    assert lookup("mcp__x").needs_policy_word()  # names no server's tool
     assert lookup("mcp__files__read").output_shape([{"type": "text", "text": "x"}]).name == (
         "MCP:blocks"
     )
@@ -52,7 +52,7 @@ def test_mcp_tools_are_a_family() -> None:
 
 def test_an_unknown_tool_is_unmodelled_and_handled_generically(tmp_path: Path) -> None:
     tool = lookup("BrandNewTool")
-    assert isinstance(tool, UnmodelledTool) and not tool.is_modelled()
+    assert isinstance(tool, UnmodelledTool) and tool.needs_policy_word()
     secret_file = tmp_path / "notes.txt"
     secret_file.write_text("hello\n")
     found = TouchSet(str(tmp_path))
