@@ -13,6 +13,8 @@ from claude_guard.entry.hook import run_hook
 from tests.conftest import GuardEnv
 
 CANARY = "CANARY_SECRET_5d8e1f"
+
+
 REQUIRED_FIELDS = {
     "time",
     "host",
@@ -31,31 +33,6 @@ REQUIRED_FIELDS = {
 }
 
 
-@pytest.mark.parametrize(
-    ("raw", "fragment"),
-    [
-        (b"", "not valid JSON"),
-        (b"not json", "not valid JSON"),
-        (b"\xff\xfe{}", "not UTF-8"),
-        (b"[1, 2]", "not a JSON object"),
-        (b'{"hook_event_name": "Stop"}', "unknown hook event 'Stop'"),
-        (b'{"hook_event_name": "PreToolUse"}', "malformed PreToolUse event"),
-        (
-            b'{"hook_event_name":"PreToolUse","session_id":"s","cwd":"/","tool_name":"Read",'
-            b'"tool_input":"x"}',
-            "tool_input: dict_type",
-        ),
-        (b"[" * 100000 + b"]" * 100000, "nested too deeply"),
-    ],
-)
-def test_malformed_input_is_denied_with_a_reason(guard: GuardEnv, raw: bytes, fragment) -> None:
-    answer = run_hook(raw)
-    assert answer.exit_code == 2
-    assert fragment in answer.stderr
-    assert "Traceback" not in answer.stderr
-    assert guard.audit_lines()[-1]["decision"] == "deny"
-
-
 def test_missing_policy_denies(guard: GuardEnv, run) -> None:
     (guard.guard_home / "policies" / "default.yaml").unlink()
     answer = run(guard.tool("Read", file_path=str(guard.project / "src" / "app.py")))
@@ -70,14 +47,6 @@ def test_invalid_project_policy_denies_with_file_and_line(guard: GuardEnv, run) 
     assert f"{path}:2: mode" in answer.stderr
 
 
-def test_event_over_the_policy_size_limit_is_denied(guard: GuardEnv, run) -> None:
-    guard.write_policy("user", "limits: {max_event_bytes: 2048}\n")
-    big = guard.tool("Write", file_path=str(guard.project / "a.txt"), content="x" * 4096)
-    answer = run(big)
-    assert answer.exit_code == 2
-    assert "exceeds the policy limit of 2048 bytes" in answer.stderr
-
-
 def test_unwritable_audit_log_denies(guard: GuardEnv, run) -> None:
     if os.geteuid() == 0:
         # root ignores permissions: make the audit directory a file instead.
@@ -88,20 +57,6 @@ def test_unwritable_audit_log_denies(guard: GuardEnv, run) -> None:
     answer = run(guard.tool("Read", file_path=str(guard.project / "src" / "app.py")))
     assert answer.exit_code == 2
     assert "could not be recorded" in answer.stderr
-
-
-def test_internal_error_is_a_deny_without_message_or_traceback(guard: GuardEnv, run, monkeypatch):
-    from claude_guard.decide import engine
-
-    def explode(self, event):
-        raise RuntimeError(f"boom {CANARY}")
-
-    monkeypatch.setattr(engine.DecisionEngine, "decide", explode)
-    answer = run(guard.tool("Read", file_path=str(guard.project / "src" / "app.py")))
-    assert answer.exit_code == 2
-    assert "internal error (RuntimeError at test_hookmain.py:" in answer.stderr
-    assert CANARY not in answer.stderr
-    assert CANARY not in guard.audit_text()
 
 
 def test_monitor_mode_allows_but_records_what_it_would_have_done(guard: GuardEnv, run) -> None:
