@@ -4,75 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claude_guard.decide.engine import DecisionEngine
 from claude_guard.event.models import parse_event
-from claude_guard.policy.loader import LoadedLayer, PolicyError, parse_policy_text
+from claude_guard.policy.loader import LoadedLayer, parse_policy_text
 from claude_guard.policy.merge import merge_layers
-from claude_guard.policy.schema import Action, Mode, PolicyLayer
-from tests.conftest import DEFAULT_POLICY, GuardEnv
+from claude_guard.policy.schema import PolicyLayer
+from tests.conftest import GuardEnv
 
 
 def _layer(name: str, text: str) -> LoadedLayer:
     return LoadedLayer(name, Path(f"/{name}.yaml"), "0" * 64, parse_policy_text(text, name))
 
-
-# ----------------------------------------------------------------------------- loading
-
-
-def test_shipped_default_policy_is_valid() -> None:
-    policy = parse_policy_text(DEFAULT_POLICY.read_text(), str(DEFAULT_POLICY))
-    assert len(policy.paths) >= 8
-    assert policy.defaults is not None and policy.defaults.unknown_tool is Action.DENY
-
-
-@pytest.mark.parametrize(
-    ("text", "line", "fragment"),
-    [
-        ("version: 1\npaths:\n  - id: a\n    action: nope\n    patterns: [x]\n", 4, "action"),
-        ("paths:\n  - id: a\n    patterns: []\n", 3, "patterns"),
-        ("mode: enforce\nmode: monitor\n", 2, "duplicate key 'mode'"),
-        ("paths: [\n", 2, ""),
-        ("surprise: 1\n", 1, "surprise"),
-        ("paths:\n  - id: Bad Id\n    patterns: [x]\n", 2, "id"),
-        ("paths:\n  - id: a\n    patterns: ['!only-negation']\n", 3, "negation"),
-        ("paths:\n  - id: a\n    patterns: [x]\n  - id: a\n    patterns: [y]\n", 1, "twice"),
-        (
-            "paths:\n  - id: a\n    scope: project\n    patterns: ['~/.ssh/']\n",
-            2,
-            "scope: project",
-        ),
-        ("detection:\n  categories:\n    phi: {min_score: 1.5}\n", 3, "min_score"),
-    ],
-)
-def test_invalid_policy_errors_name_file_and_line(text: str, line: int, fragment: str) -> None:
-    with pytest.raises(PolicyError) as caught:
-        parse_policy_text(text, "/etc/claude-guard/policy.yaml")
-    message = str(caught.value)
-    assert f"/etc/claude-guard/policy.yaml:{line}:" in message
-    assert fragment in message
-
-
-def test_empty_policy_file_is_an_error() -> None:
-    with pytest.raises(PolicyError, match="empty"):
-        parse_policy_text("", "p.yaml")
-
-
-def test_numeric_version_is_kept_as_text() -> None:
-    assert parse_policy_text("version: 3\n", "p").version == "3"
-
-
-def test_schema_is_a_json_schema_naming_every_section() -> None:
-    schema = PolicyLayer.model_json_schema()
-    assert {"paths", "tools", "mode", "defaults", "limits", "detection"} <= set(
-        schema["properties"]
-    )
-
-
-# ----------------------------------------------------------------------------- merging
 
 ORG = """
 version: org-1
@@ -90,92 +34,6 @@ detection:
 """
 
 
-def test_lower_layers_cannot_loosen_anything() -> None:
-    project = """
-version: p-1
-mode: monitor
-defaults: {unknown_tool: allow}
-tools: {WebFetch: allow, Teleport: allow}
-paths:
-  - id: secrets
-    action: allow
-    patterns: ["!.env", ".env.local"]
-limits: {max_event_bytes: 99999999}
-detection:
-  categories:
-    phi: {action: allow, min_score: 0.9}
-    pii: {action: deny, min_score: 0.2}
-"""
-    merged = merge_layers([_layer("managed", ORG), _layer("project", project)])
-    assert merged.mode is Mode.ENFORCE
-    assert merged.tool_verdict("WebFetch", known=True).action is Action.ASK
-    assert merged.tool_verdict("Teleport", known=False).action is Action.DENY
-    assert merged.tool_verdict("mcp__corp__query", known=True).action is Action.ALLOW
-    assert merged.limits.max_event_bytes == 100000
-    assert merged.detection.categories["phi"].action is Action.DENY
-    assert (
-        merged.detection.categories["phi"].min_score == 0.6
-    )  # raising it would flag less: refused
-    assert merged.detection.categories["pii"].action is Action.DENY  # tightening is taken
-    assert merged.detection.categories["pii"].min_score == 0.2
-    assert merged.version == "managed@org-1+project@p-1"
-
-
-def test_monitor_mode_only_when_every_layer_that_speaks_says_so() -> None:
-    assert merge_layers([_layer("managed", "mode: monitor\n")]).mode is Mode.MONITOR
-    both = [_layer("managed", "mode: monitor\n"), _layer("user", "version: 2\n")]
-    assert merge_layers(both).mode is Mode.MONITOR
-    mixed = [_layer("managed", "mode: monitor\n"), _layer("project", "mode: enforce\n")]
-    assert merge_layers(mixed).mode is Mode.ENFORCE
-
-
-def test_policy_hash_changes_with_any_layer() -> None:
-    a = merge_layers([_layer("managed", ORG)])
-    b = merge_layers(
-        [
-            LoadedLayer("managed", Path("/m"), "1" * 64, a.layers[0].policy),
-        ]
-    )
-    assert a.content_hash != b.content_hash and len(a.content_hash) == 64
-
-
-def test_project_cannot_undeny_org_path(guard: GuardEnv, run) -> None:
-    guard.write_policy("managed", ORG)
-    guard.write_policy(
-        "project",
-        "paths:\n  - id: loosen\n    action: allow\n    patterns: ['.env', '!.env']\n",
-    )
-    answer = run(guard.tool("Read", file_path=str(guard.project / ".env")))
-    assert answer.exit_code == 2
-    assert "managed:secrets" in answer.stderr
-
-
-def test_project_can_tighten(guard: GuardEnv, run) -> None:
-    guard.write_policy(
-        "project",
-        "paths:\n  - id: exports\n    scope: project\n    patterns: ['exports/']\n",
-    )
-    export = guard.project / "exports" / "q3.csv"
-    export.parent.mkdir()
-    export.write_text("a,b\n")
-    answer = run(guard.tool("Read", file_path=str(export)))
-    assert answer.exit_code == 2
-    assert "project:exports" in answer.stderr
-
-
-def test_managed_policy_replaces_the_shipped_default(guard: GuardEnv, run) -> None:
-    guard.write_policy(
-        "managed", "version: org\npaths:\n  - id: only\n    patterns: ['*.secret']\n"
-    )
-    # The default denies *.pem; this org does not, and the org's word replaces the default.
-    pem = guard.project / "test.pem"
-    pem.write_text("x")
-    assert run(guard.tool("Read", file_path=str(pem))).exit_code == 0
-    secret = guard.project / "a.secret"
-    secret.write_text("x")
-    assert run(guard.tool("Read", file_path=str(secret))).exit_code == 2
-
-
 def test_ask_rule_answers_with_permission_json(guard: GuardEnv, run) -> None:
     guard.write_policy("user", "paths:\n  - id: review\n    action: ask\n    patterns: ['*.sql']\n")
     seed = guard.project / "seed.sql"
@@ -185,9 +43,9 @@ def test_ask_rule_answers_with_permission_json(guard: GuardEnv, run) -> None:
     assert '"permissionDecision": "ask"' in answer.stdout
 
 
-# ----------------------------------------------------------------------------- property
-
 PATTERNS = [".env", "*.pem", "secrets/", "!.env.example", "~/.ssh/", "src/*.py", "**/k8s/*.yaml"]
+
+
 PATHS = [
     "{p}/.env",
     "{p}/.env.example",
@@ -198,6 +56,7 @@ PATHS = [
     "{p}/deploy/k8s/app.yaml",
     "/tmp/other.pem",
 ]
+
 
 rules = st.builds(
     lambda i, action, access, scope, patterns: {
@@ -215,6 +74,8 @@ rules = st.builds(
         lambda ps: not all(p.startswith("!") for p in ps)
     ),
 )
+
+
 layers = st.builds(
     lambda rs, mode, unknown: {
         "paths": list({r["id"]: r for r in rs}.values()),
@@ -261,15 +122,3 @@ def _strictness(layer_dicts: list[dict], home: str, project: str) -> list[int]:
         )
         ranks.append(engine.decide(unknown).enforced.rank)
     return ranks
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(top=layers, lower=st.lists(layers, min_size=1, max_size=2))
-def test_adding_lower_layers_never_loosens_a_decision(
-    top: dict, lower: list[dict], tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    base = tmp_path_factory.getbasetemp()
-    home, project = str(base / "h"), str(base / "h" / "proj")
-    before = _strictness([top], home, project)
-    after = _strictness([top, *lower], home, project)
-    assert all(a >= b for a, b in zip(after, before, strict=True)), (before, after)
