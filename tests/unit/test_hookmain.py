@@ -150,46 +150,6 @@ def _nested(depth: int, leaf: object) -> object:
     return leaf
 
 
-def test_mcp_arguments_beyond_the_checked_bounds_are_not_silently_allowed(
-    guard: GuardEnv, run
-) -> None:
-    # Within bounds, an ordinary MCP call goes through; past them (a path hidden 25 levels
-    # down, item 1,001 of a list) the call is not verifiable and the unanalysable default
-    # (deny) decides, naming why.
-    ok = run(guard.tool("mcp__db__query", args=_nested(5, "select 1")))
-    assert ok.exit_code == 0
-    deep = run(guard.tool("mcp__fs__read", args=_nested(25, str(guard.project / ".env"))))
-    assert deep.exit_code == 2 and "nested deeper than 20 levels" in deep.stderr
-    many = ["x"] * 1000 + [str(guard.project / ".env")]
-    wide = run(guard.tool("mcp__fs__read_many", paths=many))
-    assert wide.exit_code == 2 and "more than 1000 items" in wide.stderr
-
-
-def test_webfetch_of_a_local_file_has_its_content_scanned(guard: GuardEnv, run) -> None:
-    # No path rule covers notes.txt: only its content (an SSN in a patient note) can stop it.
-    notes = guard.project / "notes.txt"
-    notes.write_text("Patient: Maria Gonzalez SSN 536-22-8726\n")
-    answer = run(guard.tool("WebFetch", url=f"file://{notes}", prompt="summarise"))
-    assert answer.exit_code == 2 and "US_SSN" in answer.stderr
-    clean = guard.project / "README.md"
-    assert run(guard.tool("WebFetch", url=f"file://{clean}", prompt="summarise")).exit_code == 0
-
-
-def test_an_mcp_path_that_cannot_be_used_is_unresolved_not_a_scan_of_the_one_before(
-    guard: GuardEnv, run
-) -> None:
-    # Two path arguments, the second with a NUL byte: the call is unresolved (denied by the
-    # default), and the first file is not queued twice under the second one's name.
-    answer = run(
-        guard.tool(
-            "mcp__fs__copy",
-            source=str(guard.project / "README.md"),
-            target=str(guard.project / "x\x00y"),
-        )
-    )
-    assert answer.exit_code == 2 and "NUL byte" in answer.stderr
-
-
 def test_a_moved_guard_home_is_protected_like_the_default_one(
     guard: GuardEnv, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
