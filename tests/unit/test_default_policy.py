@@ -69,23 +69,6 @@ def _touch(path: Path, text: str = "CANARY_FILE_91c2\n") -> Path:
     return path
 
 
-def test_unknown_tool_gets_the_policy_default_not_an_allow(guard: GuardEnv, run) -> None:
-    answer = run(guard.tool("TeleportFiles", anything="x"))
-    assert answer.exit_code == 2
-    assert "TeleportFiles is not allowed" in answer.stderr
-
-
-def test_guard_files_are_protected_from_edits_but_readable(guard: GuardEnv, run) -> None:
-    policy = guard.guard_home / "policies" / "default.yaml"
-    assert run(guard.tool("Read", file_path=str(policy))).exit_code == 0
-    write = guard.tool("Write", file_path=str(policy), content="paths: []")
-    assert run(write).exit_code == 2
-    settings = guard.project / ".claude" / "settings.local.json"
-    assert run(guard.tool("Write", file_path=str(settings), content="{}")).exit_code == 2
-    key = guard.guard_home / "keys" / "installation.key"
-    assert run(guard.tool("Read", file_path=str(key))).exit_code == 2
-
-
 def test_hook_is_readable_only_by_owner_in_guard_home(guard: GuardEnv, run) -> None:
     run(guard.tool("Read", file_path=str(guard.project / "src" / "app.py")))
     key = guard.guard_home / "keys" / "installation.key"

@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-from pathlib import Path
-
-import pytest
 
 from claude_guard.entry.hook import run_hook
 from tests.conftest import GuardEnv
@@ -43,20 +40,6 @@ def test_unwritable_audit_log_denies(guard: GuardEnv, run) -> None:
     answer = run(guard.tool("Read", file_path=str(guard.project / "src" / "app.py")))
     assert answer.exit_code == 2
     assert "could not be recorded" in answer.stderr
-
-
-def test_monitor_mode_allows_but_records_what_it_would_have_done(guard: GuardEnv, run) -> None:
-    guard.write_policy(
-        "managed",
-        (guard.guard_home / "policies" / "default.yaml").read_text() + "\nmode: monitor\n",
-    )
-    answer = run(guard.tool("Read", file_path=str(guard.project / ".env")))
-    assert (answer.exit_code, answer.stderr) == (0, "")
-    record = guard.audit_lines()[-1]
-    assert record["decision"] == "allow"
-    assert record["policy_decision"] == "deny"
-    assert record["mode"] == "monitor"
-    assert record["rule_ids"] == ["managed:secrets.dotenv"]
 
 
 def test_every_decision_is_recorded_with_its_fields(guard: GuardEnv, run) -> None:
@@ -148,27 +131,3 @@ def _nested(depth: int, leaf: object) -> object:
     for _ in range(depth):
         leaf = {"inner": leaf}
     return leaf
-
-
-def test_a_moved_guard_home_is_protected_like_the_default_one(
-    guard: GuardEnv, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The default policy names ~/.claude-guard; with CLAUDE_GUARD_HOME elsewhere, the engine's
-    # built-in rule still keeps the model from rewriting the policy or reading the key.
-    moved = tmp_path / "elsewhere" / "guard"
-    (moved / "policies").mkdir(parents=True)
-    (moved / "policies" / "default.yaml").write_bytes(
-        (guard.guard_home / "policies" / "default.yaml").read_bytes()
-    )
-    monkeypatch.setenv("CLAUDE_GUARD_HOME", str(moved))
-    policy = moved / "policies" / "default.yaml"
-    write = run(guard.tool("Write", file_path=str(policy), content="mode: monitor\n"))
-    assert write.exit_code == 2 and "claude-guard's own home" in write.stderr
-    run(guard.tool("Read", file_path=str(guard.project / "src" / "app.py")))  # creates the key
-    key = moved / "keys" / "installation.key"
-    assert key.exists()
-    assert run(guard.tool("Bash", command=f"base64 {key}")).exit_code == 2
-    audit_dir = moved / "audit" / "x.jsonl"
-    log = run(guard.tool("Bash", command=f"echo forged >> {audit_dir}"))
-    assert log.exit_code == 2 and "claude-guard's own home" in log.stderr
-    assert run(guard.tool("Read", file_path=str(guard.project / "src" / "app.py"))).exit_code == 0
