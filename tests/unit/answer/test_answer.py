@@ -1,4 +1,6 @@
-"""The second line: tool output is redacted in its own shape before the model sees it."""
+"""What Claude Code reads back (in-process hook runs): exit codes, the permission JSON of an ask,
+and after a tool ran its output replaced in its own shape, passed untouched, or withheld when
+the evaluation or the record failed."""
 
 from __future__ import annotations
 
@@ -9,11 +11,18 @@ from tests.conftest import GuardEnv
 
 AWS_ID = "AKIA" + "QZ7RT2LMXV4PWN3K"
 
-
 SSN = "536-22-8726"
 
-
 PATIENT_LINE = f"Patient: Maria Gonzalez  MRN: 00458123  SSN: {SSN}  DOB: 03/14/1957"
+
+
+def test_ask_rule_answers_with_permission_json(guard: GuardEnv, run) -> None:
+    guard.write_policy("user", "paths:\n  - id: review\n    action: ask\n    patterns: ['*.sql']\n")
+    seed = guard.project / "seed.sql"
+    seed.write_text("select 1;")
+    answer = run(guard.tool("Read", file_path=str(seed)))
+    assert answer.exit_code == 0
+    assert '"permissionDecision": "ask"' in answer.stdout
 
 
 def _bash_output(guard: GuardEnv, stdout: str) -> dict:
@@ -31,12 +40,6 @@ def test_bash_output_is_redacted_in_shape(guard: GuardEnv, run) -> None:
     assert record["decision"] == "redact" and record["rule_ids"] == ["detection:redact"]
     assert {f["type"] for f in record["findings"]} >= {"US_SSN"}
     assert SSN not in guard.audit_text() and AWS_ID not in guard.audit_text()
-
-
-def test_benign_output_passes_untouched(guard: GuardEnv, run) -> None:
-    answer = run(_bash_output(guard, "collected 12 items\n12 passed in 0.40s\n"))
-    assert (answer.exit_code, answer.stdout) == (0, "")
-    assert guard.audit_lines()[-1]["decision"] == "allow"
 
 
 def test_read_output_is_redacted_in_shape(guard: GuardEnv, run) -> None:
@@ -58,6 +61,12 @@ def test_read_output_is_redacted_in_shape(guard: GuardEnv, run) -> None:
     updated = json.loads(run(event).stdout)["hookSpecificOutput"]["updatedToolOutput"]
     assert updated["type"] == "text" and updated["file"]["numLines"] == 1
     assert SSN not in updated["file"]["content"]
+
+
+def test_benign_output_passes_untouched(guard: GuardEnv, run) -> None:
+    answer = run(_bash_output(guard, "collected 12 items\n12 passed in 0.40s\n"))
+    assert (answer.exit_code, answer.stdout) == (0, "")
+    assert guard.audit_lines()[-1]["decision"] == "allow"
 
 
 def test_failure_after_the_tool_ran_withholds_the_output(guard: GuardEnv, run, monkeypatch):
