@@ -10,7 +10,7 @@ import re
 from claude_guard.entry.failure import fail_answer
 from claude_guard.entry.hook import run_hook
 from tests.conftest import GuardEnv
-from tests.unit.test_service import hook, records, start_service
+from tests.unit.entry.service_helpers import hook, records, start_service
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")
 

@@ -16,7 +16,7 @@ from claude_guard.shell.evaluation import DenyList, build_sandbox, verdict
 from claude_guard.shell.syntax import has_real_error, parse
 
 CORPUS = yaml.safe_load(
-    (Path(__file__).parent.parent / "data" / "shell_corpus.yaml").read_text(encoding="utf-8")
+    (Path(__file__).parents[2] / "data" / "shell_corpus.yaml").read_text(encoding="utf-8")
 )
 ATTACKS = [str(e["cmd"]) for e in CORPUS if e["label"] == "attack"]
 SHELL_ALPHABET = st.sampled_from(

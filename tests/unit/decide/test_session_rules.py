@@ -72,20 +72,6 @@ def test_tainted_copy_is_denied_like_its_source(guard: GuardEnv, run) -> None:
     assert guard.audit_lines()[-1]["rule_ids"] == ["session:tainted"]
 
 
-def test_a_copy_that_got_through_is_tainted(guard: GuardEnv, run) -> None:
-    # Monitor mode lets `cp .env x` run; the copy must then be protected like .env itself.
-    default = (guard.guard_home / "policies" / "default.yaml").read_text()
-    guard.write_policy("managed", default + "\nmode: monitor\n")
-    copy = guard.project / "backup.txt"
-    copy.write_text("copied bytes\n")  # content alone would not be flagged
-    run(guard.bash_output("", command="cp .env backup.txt"))
-    state = Session("sess-1", guard.guard_home).load()
-    assert state.tainted == {str(copy): str(guard.project / ".env")}
-    run(guard.tool("Read", file_path=str(copy)))
-    record = guard.audit_lines()[-1]
-    assert record["policy_decision"] == "deny" and "session:tainted" in record["rule_ids"]
-
-
 def test_egress_reason_names_the_host_only(guard: GuardEnv, run) -> None:
     _see_phi(guard, run)
     canary = "CANARY_URL_TOKEN_91d3"

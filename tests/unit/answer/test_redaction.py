@@ -28,7 +28,7 @@ from claude_guard.policy.merge import EffectiveDetection, merge_layers
 from claude_guard.session.store import Session
 from claude_guard.tools import lookup
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 KEY = b"k" * 32
 
 

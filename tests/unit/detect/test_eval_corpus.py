@@ -29,7 +29,7 @@ from typing import TypedDict
 
 import pytest
 
-EVAL_DIR = Path(__file__).resolve().parents[1] / "data" / "eval"
+EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "eval"
 GENERATOR = EVAL_DIR / "generate.py"
 CORPUS = EVAL_DIR / "corpus"
 MANIFEST = CORPUS / "labels.json"

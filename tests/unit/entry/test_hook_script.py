@@ -22,7 +22,7 @@ IN_PROCESS = {"CLAUDE_GUARD_SERVICE": "off"}
 @pytest.fixture(params=["service-up", "service-killed", "service-hung", "service-garbage", "off"])
 def service_state(request: pytest.FixtureRequest, guard: GuardEnv, monkeypatch) -> str:
     """The fail-closed tests below hold whatever state the service is in."""
-    from tests.unit.test_service import _impostor, start_service
+    from tests.unit.entry.service_helpers import _impostor, start_service
 
     state: str = request.param
     monkeypatch.setenv("CLAUDE_GUARD_DEADLINE_SECONDS", "3")

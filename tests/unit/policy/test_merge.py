@@ -1,78 +1,29 @@
-"""Policy files: validation with file:line errors, and the tighten-only merge of layers."""
+"""The tighten-only merge of policy layers (managed, user, project), by hand, through the hook
+and as a property; and the merged detection settings' one counting rule."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from claude_guard.answer.redaction import must_redact
 from claude_guard.decide.engine import DecisionEngine
+from claude_guard.detect import scanner as scanner_module
+from claude_guard.detect.findings import Finding
 from claude_guard.event.models import parse_event
-from claude_guard.policy.loader import LoadedLayer, PolicyError, parse_policy_text
-from claude_guard.policy.merge import merge_layers
+from claude_guard.policy.loader import LoadedLayer, load_layer_file, parse_policy_text
+from claude_guard.policy.merge import EffectiveDetection, merge_layers
 from claude_guard.policy.schema import Action, Mode, PolicyLayer
-from tests.conftest import DEFAULT_POLICY, GuardEnv
+from tests.conftest import GuardEnv
 
 
 def _layer(name: str, text: str) -> LoadedLayer:
     return LoadedLayer(name, Path(f"/{name}.yaml"), "0" * 64, parse_policy_text(text, name))
 
-
-# ----------------------------------------------------------------------------- loading
-
-
-def test_shipped_default_policy_is_valid() -> None:
-    policy = parse_policy_text(DEFAULT_POLICY.read_text(), str(DEFAULT_POLICY))
-    assert len(policy.paths) >= 8
-    assert policy.defaults is not None and policy.defaults.unknown_tool is Action.DENY
-
-
-@pytest.mark.parametrize(
-    ("text", "line", "fragment"),
-    [
-        ("version: 1\npaths:\n  - id: a\n    action: nope\n    patterns: [x]\n", 4, "action"),
-        ("paths:\n  - id: a\n    patterns: []\n", 3, "patterns"),
-        ("mode: enforce\nmode: monitor\n", 2, "duplicate key 'mode'"),
-        ("paths: [\n", 2, ""),
-        ("surprise: 1\n", 1, "surprise"),
-        ("paths:\n  - id: Bad Id\n    patterns: [x]\n", 2, "id"),
-        ("paths:\n  - id: a\n    patterns: ['!only-negation']\n", 3, "negation"),
-        ("paths:\n  - id: a\n    patterns: [x]\n  - id: a\n    patterns: [y]\n", 1, "twice"),
-        (
-            "paths:\n  - id: a\n    scope: project\n    patterns: ['~/.ssh/']\n",
-            2,
-            "scope: project",
-        ),
-        ("detection:\n  categories:\n    phi: {min_score: 1.5}\n", 3, "min_score"),
-    ],
-)
-def test_invalid_policy_errors_name_file_and_line(text: str, line: int, fragment: str) -> None:
-    with pytest.raises(PolicyError) as caught:
-        parse_policy_text(text, "/etc/claude-guard/policy.yaml")
-    message = str(caught.value)
-    assert f"/etc/claude-guard/policy.yaml:{line}:" in message
-    assert fragment in message
-
-
-def test_empty_policy_file_is_an_error() -> None:
-    with pytest.raises(PolicyError, match="empty"):
-        parse_policy_text("", "p.yaml")
-
-
-def test_numeric_version_is_kept_as_text() -> None:
-    assert parse_policy_text("version: 3\n", "p").version == "3"
-
-
-def test_schema_is_a_json_schema_naming_every_section() -> None:
-    schema = PolicyLayer.model_json_schema()
-    assert {"paths", "tools", "mode", "defaults", "limits", "detection"} <= set(
-        schema["properties"]
-    )
-
-
-# ----------------------------------------------------------------------------- merging
 
 ORG = """
 version: org-1
@@ -176,18 +127,8 @@ def test_managed_policy_replaces_the_shipped_default(guard: GuardEnv, run) -> No
     assert run(guard.tool("Read", file_path=str(secret))).exit_code == 2
 
 
-def test_ask_rule_answers_with_permission_json(guard: GuardEnv, run) -> None:
-    guard.write_policy("user", "paths:\n  - id: review\n    action: ask\n    patterns: ['*.sql']\n")
-    seed = guard.project / "seed.sql"
-    seed.write_text("select 1;")
-    answer = run(guard.tool("Read", file_path=str(seed)))
-    assert answer.exit_code == 0
-    assert '"permissionDecision": "ask"' in answer.stdout
-
-
-# ----------------------------------------------------------------------------- property
-
 PATTERNS = [".env", "*.pem", "secrets/", "!.env.example", "~/.ssh/", "src/*.py", "**/k8s/*.yaml"]
+
 PATHS = [
     "{p}/.env",
     "{p}/.env.example",
@@ -215,6 +156,7 @@ rules = st.builds(
         lambda ps: not all(p.startswith("!") for p in ps)
     ),
 )
+
 layers = st.builds(
     lambda rs, mode, unknown: {
         "paths": list({r["id"]: r for r in rs}.values()),
@@ -273,3 +215,27 @@ def test_adding_lower_layers_never_loosens_a_decision(
     before = _strictness([top], home, project)
     after = _strictness([top, *lower], home, project)
     assert all(a >= b for a, b in zip(after, before, strict=True)), (before, after)
+
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def detection() -> EffectiveDetection:
+    layer = load_layer_file("default", REPO / "claude_guard" / "data" / "policies" / "default.yaml")
+    return merge_layers([layer]).detection
+
+
+def _finding(category: str, type_: str, score: float) -> Finding:
+    return Finding(category, type_, 0, 4, 1, score, "test")
+
+
+def test_action_for_is_the_one_counting_rule(detection: EffectiveDetection) -> None:
+    secret = _finding("secret", "AWS_ACCESS_KEY_ID", 0.99)
+    assert detection.action_for(secret) is detection.policy_for("secret", secret.type).action
+    min_score = detection.policy_for("secret", secret.type).min_score
+    weak = dataclasses.replace(secret, score=min_score - 0.01)
+    assert detection.action_for(weak) is None
+    fingerprinted = scanner_module.FingerprintedFinding(secret, "fp")
+    assert must_redact(fingerprinted, detection) is (detection.action_for(secret) is Action.DENY)
+    assert not must_redact(scanner_module.FingerprintedFinding(weak, "fp"), detection)

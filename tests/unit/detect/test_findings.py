@@ -42,3 +42,15 @@ def test_dense_findings_are_resolved_in_near_linear_time() -> None:
     dense = [Finding("phi", "A", i * 10, i * 10 + 9, 1, 0.8, "t") for i in range(20_000)]
     dupes = [Finding("phi", "B", i * 10 + 2, i * 10 + 5, 1, 0.5, "t") for i in range(20_000)]
     assert dedupe_overlapping(dense + dupes) == dense
+
+
+def test_dedupe_overlapping_by_rank_across_categories() -> None:
+    phi = Finding("phi", "PERSON", 0, 10, 1, 0.6, "a")
+    pii = Finding("pii", "PERSON", 2, 12, 1, 0.9, "b")
+    other = Finding("pii", "EMAIL_ADDRESS", 20, 30, 1, 0.5, "c")
+    assert dedupe_overlapping([phi, pii, other]) == [phi, pii, other]
+    rank = {"phi": 0, "pii": 1}
+    kept = dedupe_overlapping(
+        [pii, other, phi], lambda f: (rank[f.category], -f.score), per_category=False
+    )
+    assert kept == [phi, other]

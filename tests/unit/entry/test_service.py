@@ -15,7 +15,6 @@ import socket
 import stat
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,58 +26,18 @@ from claude_guard.entry import wire as runtime
 from claude_guard.entry.service import control
 from claude_guard.home import load_or_create_key
 from claude_guard.record.audit_log import verify_chain
-from tests.conftest import REPO, GuardEnv
-
-HOOK = REPO / "hooks" / "claude_guard_hook.py"
-PHI_LINE = "Patient: Maria Gonzalez SSN 536-22-8726"
-
-
-def hook(
-    event: dict[str, Any] | bytes, env_extra: dict[str, str] | None = None, timeout: float = 30
-) -> subprocess.CompletedProcess[bytes]:
-    raw = event if isinstance(event, bytes) else json.dumps(event).encode()
-    env = {**os.environ, **(env_extra or {})}
-    return subprocess.run(
-        [sys.executable, "-I", "-S", str(HOOK)],
-        input=raw,
-        capture_output=True,
-        env=env,
-        timeout=timeout,
-    )
-
-
-def socket_path(guard: GuardEnv) -> Path:
-    return runtime.runtime_dir(guard.guard_home) / runtime.SOCKET_NAME
-
-
-def wait_for(predicate: Any, seconds: float = 15.0) -> None:
-    end = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > end:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.02)
-
-
-def start_service(
-    guard: GuardEnv, shim: Path | None = None, extra_env: dict[str, str] | None = None
-) -> subprocess.Popen[bytes]:
-    """The real service, started by the test (with a PYTHONPATH shim when one is given)."""
-    env = {**os.environ, **(extra_env or {})}
-    args = [sys.executable, "-m", "claude_guard.entry.service", "--idle", "60"]
-    if shim is not None:
-        env["PYTHONPATH"] = str(shim)
-    else:
-        args.insert(1, "-I")
-    proc = subprocess.Popen(args, env=env, cwd="/")
-    wait_for(lambda: control(guard.guard_home, "status") is not None)
-    return proc
-
-
-def shim_dir(tmp_path: Path, name: str, code: str) -> Path:
-    shim = tmp_path / name
-    shim.mkdir()
-    (shim / "sitecustomize.py").write_text(code)
-    return shim
+from tests.conftest import GuardEnv
+from tests.unit.entry.service_helpers import (
+    HOOK,
+    PHI_LINE,
+    _impostor,
+    hook,
+    records,
+    shim_dir,
+    socket_path,
+    start_service,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -87,10 +46,6 @@ def service(guard: GuardEnv) -> Iterator[subprocess.Popen[bytes]]:
     yield proc
     control(guard.guard_home, "stop")
     proc.wait(timeout=10)
-
-
-def records(guard: GuardEnv) -> list[dict[str, Any]]:
-    return guard.audit_lines() if (guard.guard_home / "audit").exists() else []
 
 
 def events(guard: GuardEnv) -> list[dict[str, Any]]:
@@ -106,9 +61,6 @@ def events(guard: GuardEnv) -> list[dict[str, Any]]:
         guard.event("UserPromptSubmit", prompt=f"fix this: {PHI_LINE}"),
         guard.event("UserPromptSubmit", prompt="rename greet() to hello()"),
     ]
-
-
-# ----------------------------------------------------------------------------- same answers
 
 
 def test_service_answers_exactly_as_the_in_process_decision(guard: GuardEnv, service: Any):
@@ -168,9 +120,6 @@ def test_long_guard_home_gets_a_private_socket_directory_in_tmp(tmp_path: Path) 
     assert runtime.runtime_dir(home) == run_dir  # the client computes the same place
 
 
-# ----------------------------------------------------------------------------- other users
-
-
 @pytest.mark.skipif(os.getuid() != 0, reason="needs root to act as another user")
 def test_another_user_gets_no_decision_even_through_an_open_directory(
     guard: GuardEnv, service: Any
@@ -200,9 +149,6 @@ def test_another_user_gets_no_decision_even_through_an_open_directory(
     assert done.returncode == 0, done.stderr
     assert done.stdout == b""  # connected, and got nothing: no decision, no state
     assert records(guard) == []
-
-
-# ----------------------------------------------------------------------------- bad requests
 
 
 @pytest.mark.parametrize(
@@ -249,9 +195,6 @@ def test_a_request_for_another_home_is_refused_and_decided_by_the_hook(
     assert [r["decided_by"] for r in records(guard)] == ["hook"]
 
 
-# ----------------------------------------------------------------------------- fail closed
-
-
 def test_killed_service_is_replaced_on_the_next_call(guard: GuardEnv) -> None:
     proc = start_service(guard)
     proc.kill()
@@ -262,33 +205,6 @@ def test_killed_service_is_replaced_on_the_next_call(guard: GuardEnv) -> None:
     status = json.loads(control(guard.guard_home, "status") or "{}")
     assert status["pid"] != proc.pid
     assert len(records(guard)) == 1
-
-
-def _impostor(guard: GuardEnv, reply: bytes | None) -> threading.Thread:
-    """A process that owns the socket but is not the service: silent, or answering `reply`."""
-    path = socket_path(guard)
-    runtime.ensure_private_dir(path.parent)
-    server = socket.socket(socket.AF_UNIX)
-    server.bind(str(path))
-    server.listen(8)
-
-    def serve() -> None:
-        held = []
-        server.settimeout(20)
-        try:
-            while True:
-                conn, _ = server.accept()
-                held.append(conn)
-                if reply is not None:
-                    conn.recv(1 << 20)
-                    conn.sendall(reply)
-                    conn.close()
-        except OSError:
-            pass
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    return thread
 
 
 @pytest.mark.parametrize(
@@ -512,9 +428,6 @@ def test_service_disabled_decides_in_process(guard: GuardEnv) -> None:
     assert [r["decided_by"] for r in records(guard)] == ["hook"]
 
 
-# ----------------------------------------------------------------------------- warm state
-
-
 def test_policy_edits_apply_to_the_next_call_without_a_restart(
     guard: GuardEnv, service: Any
 ) -> None:
@@ -550,9 +463,6 @@ def test_a_changed_file_is_scanned_again_even_with_the_same_size_and_mtime(
     os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))
     denied = hook(event)
     assert denied.returncode == 2 and b"US_SSN" in denied.stderr
-
-
-# ----------------------------------------------------------------------------- the client
 
 
 FORBIDDEN_IN_HOOK = ("pydantic", "structlog", "presidio", "yaml", "claude_guard", "tree_sitter")
@@ -625,9 +535,6 @@ def test_concurrent_hook_calls_lose_and_duplicate_no_record(guard: GuardEnv, ser
     assert verify_chain(guard.guard_home / "audit", key).problems == []
 
 
-# ----------------------------------------------------------------------------- units
-
-
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "claude_guard.cli.main", *args],
@@ -684,7 +591,7 @@ def test_canaries_never_reach_any_file_or_answer_through_the_service(
     """The canary events of the in-process test, through the service, plus malformed requests
     carrying the canary: nothing the service writes (audit, service log, claims) or answers
     holds it."""
-    from tests.unit.test_hookmain import CANARY, _canary_events
+    from tests.unit.record.canaries import CANARY, _canary_events
 
     answers = [hook(raw) for raw in _canary_events(guard)]
     for answer in answers:

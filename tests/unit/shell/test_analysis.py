@@ -14,7 +14,7 @@ from claude_guard.shell.evaluation import DenyList, build_sandbox, verdict
 from claude_guard.shell.model import MAX_COMMAND_CHARS
 
 CORPUS = yaml.safe_load(
-    (Path(__file__).parent.parent / "data" / "shell_corpus.yaml").read_text(encoding="utf-8")
+    (Path(__file__).parents[2] / "data" / "shell_corpus.yaml").read_text(encoding="utf-8")
 )
 
 
