@@ -1,8 +1,8 @@
 """Where the service's socket lives and the wire format between hook client and service.
 
 The hook client (hooks/claude_guard_hook.py) runs without site-packages and so cannot import
-this module: it carries its own copy of these few rules, and tests/unit/test_service.py checks
-that both sides agree by running the real client against the real service.
+this module: it carries its own copy of these few rules, and tests/unit/entry/test_service.py
+checks that both sides agree by running the real client against the real service.
 
 Request:  REQUEST_MAGIC, meta length (4 bytes, big-endian), meta, event length (8 bytes), event.
           The meta is NUL-separated key/value pairs (environment values cannot contain NUL).
