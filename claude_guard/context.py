@@ -17,11 +17,18 @@ from pathlib import Path
 from claude_guard.home import GuardHome
 from claude_guard.paths import find_project_root
 from claude_guard.policy.loader import LayerSource, layer_sources, managed_policy_path
+from claude_guard.route import CREDENTIAL_VARIABLES, ROUTE_VARIABLES, model_route
 
 # The variables a decision depends on. The first three say which installation answers (where
 # policy, keys and the audit trail live); a service only answers requests that agree with it.
+# Of the credentials only their presence travels to the service (the hook sends "1").
 IDENTITY_VARIABLES = ("HOME", "CLAUDE_GUARD_HOME", "CLAUDE_GUARD_MANAGED_POLICY")
-CONTEXT_VARIABLES = (*IDENTITY_VARIABLES, "CLAUDE_PROJECT_DIR")
+CONTEXT_VARIABLES = (
+    *IDENTITY_VARIABLES,
+    "CLAUDE_PROJECT_DIR",
+    *ROUTE_VARIABLES,
+    *CREDENTIAL_VARIABLES,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +37,7 @@ class Environment:
     guard_home: GuardHome
     managed_policy: Path
     declared_project: str | None  # $CLAUDE_PROJECT_DIR, which Claude Code sets for hooks
+    route: str  # where the client sends the conversation (route.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Environment:
@@ -41,6 +49,7 @@ class Environment:
             guard_home=GuardHome.from_env(environ, user_home),
             managed_policy=managed_policy_path(environ),
             declared_project=environ.get("CLAUDE_PROJECT_DIR"),
+            route=model_route(environ),
         )
 
     def for_call(self, cwd: str) -> CallContext:
@@ -61,6 +70,10 @@ class CallContext:
     @property
     def guard_home(self) -> GuardHome:
         return self.environment.guard_home
+
+    @property
+    def route(self) -> str:
+        return self.environment.route
 
     def policy_sources(self) -> list[LayerSource]:
         return layer_sources(

@@ -46,7 +46,21 @@ RESPONSE_MAGIC = b"CGRS1\n"
 SOCKET_NAME = "service.sock"
 MAX_SOCKET_PATH = 100
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
-REQUEST_ENV = ("HOME", "CLAUDE_GUARD_HOME", "CLAUDE_GUARD_MANAGED_POLICY", "CLAUDE_PROJECT_DIR")
+REQUEST_ENV = (
+    "HOME",
+    "CLAUDE_GUARD_HOME",
+    "CLAUDE_GUARD_MANAGED_POLICY",
+    "CLAUDE_PROJECT_DIR",
+    # The model route (claude_guard/route.py).
+    "CLAUDE_CODE_USE_BEDROCK",
+    "CLAUDE_CODE_USE_VERTEX",
+    "CLAUDE_CODE_USE_FOUNDRY",
+    "ANTHROPIC_BASE_URL",
+    "ANTHROPIC_BEDROCK_BASE_URL",
+    "ANTHROPIC_VERTEX_BASE_URL",
+)
+# Credentials tell an API key from a login: only whether they are set is sent, never a value.
+PRESENCE_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
 # Of the deadline, the share the service gets before the client decides in-process instead
 # (which costs about half a second for imports and detectors).
 SERVICE_SHARE = 0.6
@@ -249,6 +263,7 @@ class Call:
         self.request_id = request_id  # the decision id: both sides record it
         self.claim_path = os.path.join(self.run_dir, "claims", self.request_id)
         env = [(k, os.environ[k]) for k in REQUEST_ENV if k in os.environ]
+        env += [(k, "1") for k in PRESENCE_ENV if os.environ.get(k)]
         meta = b"\0".join(
             os.fsencode(part) for pair in [("request_id", self.request_id), *env] for part in pair
         )

@@ -44,7 +44,7 @@ def dry_run(ctx: CallContext, policy: EffectivePolicy, event: AnyEvent) -> DryRu
         if isinstance(event, PreToolUse | PostToolUse)
         else SessionMemory.empty()
     )
-    bound = engine.with_session(memory)
+    bound = engine.with_session(memory, ctx.route)
     decision = bound.decide(event)
     if decision.redaction is None:
         return DryRun(decision)

@@ -32,8 +32,10 @@ from claude_guard.event.models import ValidationError, describe_validation_error
 from claude_guard.event.parse import HookFailure, decode_event, validate_event
 from claude_guard.fsutil import atomic_write, walk_tree
 from claude_guard.home import GuardHome
+from claude_guard.policy.effective import effective_policy
+from claude_guard.policy.ignored import ignored_settings
 from claude_guard.policy.loader import PolicyError, load_layer_file, load_layers
-from claude_guard.policy.merge import EffectivePolicy, merge_layers
+from claude_guard.policy.merge import EffectivePolicy
 from claude_guard.policy.schema import PolicyLayer
 from claude_guard.record.audit_log import verify_chain
 
@@ -113,7 +115,7 @@ def _guard_home() -> GuardHome:
 
 
 def _effective_policy(ctx: CallContext) -> EffectivePolicy:
-    return merge_layers(load_layers(ctx.policy_sources()))
+    return effective_policy(load_layers(ctx.policy_sources()))
 
 
 def _fail(message: str, code: int = 2) -> Any:
@@ -132,9 +134,15 @@ def policy() -> None:
 @policy.command("validate")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def policy_validate(files: tuple[Path, ...]) -> None:
-    """Validate policy FILES, or every active layer when none are given."""
+    """Validate policy FILES, or every active layer when none are given.
+
+    For the active layers it also checks them together (the profile the top layer extends,
+    the protection the top layer must keep) and warns about every setting of a lower layer
+    that the merge ignores because it would loosen a higher one.
+    """
+    ctx = _here()
     targets = [("file", f) for f in files] or [
-        (s.layer, s.path) for s in _here().policy_sources() if s.path.exists()
+        (s.layer, s.path) for s in ctx.policy_sources() if s.path.exists()
     ]
     if not targets:
         _fail("no policy file found; run install.sh", 1)
@@ -146,11 +154,25 @@ def policy_validate(files: tuple[Path, ...]) -> None:
             click.echo(str(exc), err=True)
             failed = True
             continue
+        extends = f", extends {loaded.policy.extends}" if loaded.policy.extends else ""
         click.echo(
             f"ok: {path} ({layer}, version {loaded.policy.version}, "
-            f"{len(loaded.policy.paths)} path rules)"
+            f"{len(loaded.policy.paths)} path rules{extends})"
         )
+    if not files and not failed:
+        failed = not _validate_together(ctx)
     sys.exit(1 if failed else 0)
+
+
+def _validate_together(ctx: CallContext) -> bool:
+    try:
+        effective = _effective_policy(ctx)
+    except PolicyError as exc:
+        click.echo(str(exc), err=True)
+        return False
+    for line in ignored_settings(effective):
+        click.echo(f"warning: {line}", err=True)
+    return True
 
 
 @policy.command("show")
@@ -169,7 +191,7 @@ def policy_show(shipped: bool) -> None:
         "sha256": effective.content_hash,
         "mode": effective.mode.value,
         "layers": [
-            {"layer": la.layer, "file": str(la.path), "sha256": la.sha256}
+            {"layer": la.layer, "file": str(la.path), "sha256": la.sha256, "extended": la.extended}
             for la in effective.layers
         ],
         "defaults": {
@@ -177,7 +199,11 @@ def policy_show(shipped: bool) -> None:
             "unanalysable_command": effective.defaults.unanalysable_command.value,
         },
         "limits": dataclasses.asdict(effective.limits),
-        "tools": {t.layer: {k: v.value for k, v in t.rules.items()} for t in effective.tool_rules},
+        "tools": {
+            layer: {k: v.value for k, v in rules.items()}
+            for t in effective.tool_rules
+            for layer, rules in ((t.layer, t.rules), *t.extended)
+        },
         "paths": [
             {
                 "id": r.qualified_id,
@@ -202,6 +228,8 @@ def policy_show(shipped: bool) -> None:
             "binary": effective.detection.binary.value,
             "incomplete": effective.detection.incomplete.value,
         },
+        # Per category, one list per layer that named it: a route must match each.
+        "routes": {c: [list(p) for p in lists] for c, lists in effective.detection.routes.items()},
     }
     click.echo(yaml.safe_dump(summary, sort_keys=False, width=100), nl=False)
 

@@ -49,10 +49,15 @@ class _Judged:
 
 
 def judge_contents(
-    targets: Sequence[ContentTarget], scanner: ContentScanner, detection: EffectiveDetection
+    targets: Sequence[ContentTarget],
+    scanner: ContentScanner,
+    detection: EffectiveDetection,
+    route: str | None = None,
 ) -> ContentVerdict:
+    """The strictest verdict over `targets`; `route` is the model route the content would take
+    (a category the policy keeps off that route is denied)."""
     deadline = time.monotonic() + detection.scan_seconds
-    judged = [_judge_one(t, scanner, detection, deadline) for t in targets]
+    judged = [_judge_one(t, scanner, detection, deadline, route) for t in targets]
     strictest = Action.strictest(*(j.action for j in judged))
     notes = tuple(dict.fromkeys(n for j in judged for n in j.notes))
     if strictest is Action.ALLOW:
@@ -60,7 +65,7 @@ def judge_contents(
     deciding = [j for j in judged if j.action is strictest]
     return ContentVerdict(
         strictest,
-        _explain(deciding, strictest),
+        _explain(deciding, strictest, route),
         tuple(dict.fromkeys(j.rule_id for j in deciding)),
         _all_findings(deciding),
         tuple(dict.fromkeys(j.target.path.lexical for j in deciding if j.target.path)),
@@ -69,18 +74,31 @@ def judge_contents(
 
 
 def _judge_one(
-    target: ContentTarget, scanner: ContentScanner, detection: EffectiveDetection, deadline: float
+    target: ContentTarget,
+    scanner: ContentScanner,
+    detection: EffectiveDetection,
+    deadline: float,
+    route: str | None,
 ) -> _Judged:
     limits = ScanLimits.for_policy(detection, deadline - time.monotonic())
     result = _scan(target, scanner, limits)
     if result.status is ScanStatus.BINARY:
         return _Judged(target, detection.binary, "detection:binary", (), result.status)
-    judged = [(f, a) for f in result.findings if (a := detection.action_for(f.finding)) is not None]
+    judged = [
+        (f, a) for f in result.findings if (a := detection.action_for(f.finding, route)) is not None
+    ]
     counted = tuple(f for f, _ in judged)
     action = Action.strictest(*(a for _, a in judged))
     deciding = [f for f, a in judged if a is action]
     categories = sorted({f.finding.category for f in deciding}) or ["none"]
     rule_id = f"detection:{'+'.join(categories)}"
+    if (
+        route is not None
+        and deciding
+        and all(_denied_by_route(f, detection, route) for f in deciding)
+    ):
+        # Denied only because of where it would go: the rule is the policy's `routes`.
+        rule_id = f"routes:{'+'.join(categories)}"
     if result.status in PARTIAL:
         # The findings so far count as they would in a complete scan (a deny-level secret in
         # a file too slow to finish is still denied), and `incomplete` covers what was not
@@ -126,12 +144,22 @@ def _read_window(target: ContentTarget, max_bytes: int) -> str | None:
     return "".join(lines)
 
 
+def _denied_by_route(
+    finding: FingerprintedFinding, detection: EffectiveDetection, route: str
+) -> bool:
+    return detection.off_route(finding.finding, route) and (
+        detection.action_for(finding.finding) is not Action.DENY
+    )
+
+
 def _all_findings(judged: Sequence[_Judged]) -> tuple[FingerprintedFinding, ...]:
     return tuple(f for j in judged for f in j.findings)
 
 
-def _explain(deciding: Sequence[_Judged], action: Action) -> str:
+def _explain(deciding: Sequence[_Judged], action: Action, route: str | None) -> str:
     verb = {"deny": "denied", "ask": "needs approval"}.get(action.value, "allowed")
+    if route is not None and all(j.rule_id.startswith("routes:") for j in deciding):
+        verb = f"denied on model route {route}, which the policy's routes do not allow for it"
     parts = []
     for judged in deciding[:3]:
         where = judged.target.path.lexical if judged.target.path else judged.target.via

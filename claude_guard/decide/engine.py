@@ -68,18 +68,21 @@ class DecisionEngine:
         self.rules = PathRuleSet(policy.path_rules, self.home, project_root)
         self._scanner_factory = scanner_factory or _ephemeral_scanner
         self.memory = SessionMemory.empty()
+        self.route: str | None = None  # the model route of the call (route.py)
 
     @cached_property
     def scanner(self) -> ContentScanner:
         """Built on first use: calls with nothing to scan never pay for the detectors."""
         return self._scanner_factory()
 
-    def with_session(self, memory: SessionMemory) -> DecisionEngine:
-        """This engine (its compiled rules and scanner) deciding with `memory` as what the
-        session remembers. Cheap: a shallow copy."""
+    def with_session(self, memory: SessionMemory, route: str | None = None) -> DecisionEngine:
+        """This engine (its compiled rules and scanner) deciding one call: with `memory` as
+        what the session remembers, for content that would take the model `route`. Cheap: a
+        shallow copy."""
         bound = object.__new__(DecisionEngine)
         bound.__dict__.update(self.__dict__)
         bound.memory = memory
+        bound.route = route
         return bound
 
     def decide(self, event: AnyEvent) -> Decision:
@@ -145,7 +148,12 @@ class DecisionEngine:
         tainted = self._taint_copies(event) if event.tool_name == "Bash" else ()
         shape = lookup(event.tool_name).output_shape(event.tool_response)
         scanned = scan_output(
-            event.tool_name, event.tool_response, shape, self.scanner, self.policy.detection
+            event.tool_name,
+            event.tool_response,
+            shape,
+            self.scanner,
+            self.policy.detection,
+            self.route,
         )
         plan = scanned.plan
         notes = [*self.scanner.notes]
@@ -218,7 +226,9 @@ class DecisionEngine:
         content_findings: tuple[FingerprintedFinding, ...] = ()
         scan_notes: tuple[str, ...] = ()
         if found.contents and max(v.action.rank for v in verdicts) < Action.DENY.rank:
-            content = judge_contents(found.contents, self.scanner, self.policy.detection)
+            content = judge_contents(
+                found.contents, self.scanner, self.policy.detection, self.route
+            )
             content_findings, scan_notes = content.findings, content.notes
             verdicts.append(
                 self._decision(

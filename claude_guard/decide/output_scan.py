@@ -99,17 +99,21 @@ def scan_output(
     shape: Shape,
     scanner: ContentScanner,
     detection: EffectiveDetection,
+    route: str | None = None,
 ) -> OutputScan:
-    scan = _Scan(scanner, detection, time.monotonic() + detection.scan_seconds)
+    scan = _Scan(scanner, detection, time.monotonic() + detection.scan_seconds, route)
     walk(response, scan, shape)
     plan = RedactionPlan(tool_name, response, shape, tuple(scan.units))
     return OutputScan(shape, plan if plan.needed else None)
 
 
-def must_redact(finding: FingerprintedFinding, detection: EffectiveDetection) -> bool:
-    """A finding the policy keeps from the model: at or above its min_score, action deny.
-    (`ask` has no meaning once the tool has run, and the PreToolUse decision already asked.)"""
-    return detection.action_for(finding.finding) is Action.DENY
+def must_redact(
+    finding: FingerprintedFinding, detection: EffectiveDetection, route: str | None = None
+) -> bool:
+    """A finding the policy keeps from the model: at or above its min_score, action deny, or
+    on a model route its category may not take. (`ask` has no meaning once the tool has run,
+    and the PreToolUse decision already asked.)"""
+    return detection.action_for(finding.finding, route) is Action.DENY
 
 
 @dataclass
@@ -117,6 +121,7 @@ class _Scan:
     scanner: ContentScanner
     detection: EffectiveDetection
     deadline: float
+    route: str | None = None
     units: list[TextUnit] = field(default_factory=list)
 
     def __call__(self, texts: list[str]) -> list[str]:
@@ -127,7 +132,7 @@ class _Scan:
         limits = ScanLimits.for_policy(self.detection, remaining)
         result = self.scanner.scan_text("\n".join(texts), limits)
         complete = result.status is ScanStatus.COMPLETE
-        counted = tuple(f for f in result.findings if must_redact(f, self.detection))
+        counted = tuple(f for f in result.findings if must_redact(f, self.detection, self.route))
         self.units.append(TextUnit(counted, complete, len(texts)))
         return texts
 

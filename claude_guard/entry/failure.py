@@ -24,9 +24,13 @@ def fail_answer(
     answer = failure_answer(message, payload)
     if not record:
         return answer
-    entry = failure_record(payload, message, bool(answer.stdout), Decider("hook", decision_id))
+    environment = Environment.from_env()
+    withheld = bool(answer.stdout)
+    entry = failure_record(
+        payload, message, withheld, Decider("hook", decision_id), environment.route
+    )
     try:
-        write_record(Environment.from_env().guard_home, entry, time.monotonic())
+        write_record(environment.guard_home, entry, time.monotonic())
     except AuditError as exc:
         return failure_answer(f"{message}; also {exc}", payload)
     return answer

@@ -26,8 +26,9 @@ from claude_guard.entry.warm import WarmState
 from claude_guard.event.models import AnyEvent, PostToolUse, PreToolUse, ValidationError
 from claude_guard.event.models import describe_validation_error as describe
 from claude_guard.event.parse import HookFailure, decode_event, validate_event
+from claude_guard.policy.effective import effective_policy
 from claude_guard.policy.loader import PolicyError, load_layers
-from claude_guard.policy.merge import EffectivePolicy, merge_layers
+from claude_guard.policy.merge import EffectivePolicy
 from claude_guard.record.audit_log import AuditError
 from claude_guard.record.record import (
     Claim,
@@ -67,7 +68,7 @@ def run_hook(
         ctx = environment.for_call(event.cwd)
         policy = _load_policy(ctx, warm)
         _check_size(raw, policy)
-        engine = _engine(ctx, policy, warm).with_session(_memory(ctx, event))
+        engine = _engine(ctx, policy, warm).with_session(_memory(ctx, event), ctx.route)
         decision = engine.decide(event)
     except HookFailure as failure:
         return fail(environment, payload, str(failure), started, decider, claim)
@@ -92,7 +93,7 @@ def _load_policy(ctx: CallContext, warm: WarmState | None) -> EffectivePolicy:
     try:
         if warm is not None:
             return warm.policy(sources)
-        return merge_layers(load_layers(sources))
+        return effective_policy(load_layers(sources))
     except PolicyError as exc:
         raise HookFailure(f"policy error: {exc}") from None
 
@@ -133,7 +134,7 @@ def _take_effect(
 ) -> HookAnswer:
     take_claim(claim)
     applied = apply_effects(event.session_id, ctx.guard_home.root, decision.effects)
-    record = decision_record(event, policy, decision, applied.notes, decider)
+    record = decision_record(event, policy, decision, applied.notes, decider, ctx.route)
     try:
         write_record(ctx.guard_home, record, started)
     except AuditError as exc:
@@ -171,7 +172,7 @@ def fail(
     """Deny (or withhold the output after a tool ran), and record that it happened."""
     answer = failure_answer(message, payload)
     take_claim(claim)
-    record = failure_record(payload, message, withheld=bool(answer.stdout), decider=decider)
+    record = failure_record(payload, message, bool(answer.stdout), decider, environment.route)
     try:
         write_record(environment.guard_home, record, started)
     except AuditError as exc:

@@ -17,6 +17,7 @@ from typing import Generic, TypeVar
 
 from claude_guard.decide.engine import DecisionEngine
 from claude_guard.detect.scanner import ContentScanner, ScanCache
+from claude_guard.policy.effective import effective_policy
 from claude_guard.policy.loader import (
     LayerSource,
     LoadedLayer,
@@ -24,7 +25,7 @@ from claude_guard.policy.loader import (
     load_layers,
     read_layer_file,
 )
-from claude_guard.policy.merge import EffectivePolicy, merge_layers
+from claude_guard.policy.merge import EffectivePolicy
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -74,7 +75,7 @@ class WarmState:
     def policy(self, sources: list[LayerSource]) -> EffectivePolicy:
         layers = load_layers(sources, self.load_layer)
         key = tuple(f"{layer.layer}:{layer.path}:{layer.sha256}" for layer in layers)
-        return self._policies.get_or_build(key, lambda: merge_layers(layers))
+        return self._policies.get_or_build(key, lambda: effective_policy(layers))
 
     def scanner(self, fingerprint_key: bytes, policy: EffectivePolicy) -> ContentScanner:
         detection = policy.detection

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ class LoadedLayer:
     path: Path
     sha256: str
     policy: PolicyLayer
+    extended: bool = False  # a shipped profile the top layer extends (part of the top)
 
 
 def managed_policy_path(env: Mapping[str, str]) -> Path:
@@ -72,14 +74,46 @@ def layer_sources(project_root: str | None, managed: Path, home: GuardHome) -> l
 def load_layers(
     sources: list[LayerSource], load: Callable[[str, Path], LoadedLayer] | None = None
 ) -> list[LoadedLayer]:
-    """Load every layer file that exists. At least one must. `load` reads one layer file
-    (a long-running service passes one that reuses what it parsed before)."""
+    """Load every layer file that exists (at least one must), with the shipped profile the
+    top layer extends right after it. `load` reads one layer file (a long-running service
+    passes one that reuses what it parsed before)."""
     load = load or load_layer_file
     loaded = [load(s.layer, s.path) for s in sources if s.path.exists()]
     if not loaded:
         searched = ", ".join(str(s.path) for s in sources)
         raise PolicyError(f"no policy file found (looked for {searched}); run install.sh")
+    for lower in loaded[1:]:
+        if lower.policy.extends:
+            raise PolicyError(
+                f"{lower.path}: extends: only the top policy (the organisation's) may extend a "
+                "profile; lower layers add rules and tighten by themselves"
+            )
+    top = loaded[0]
+    if top.policy.extends:
+        return [top, _profile(top, load), *loaded[1:]]
     return loaded
+
+
+def shipped_profiles_dir() -> Path:
+    """The profiles shipped inside the package: what an organisation's policy extends is never
+    a copy a user could edit."""
+    return Path(str(resources.files("claude_guard").joinpath("data", "policies")))
+
+
+def shipped_profiles() -> list[str]:
+    return sorted(p.stem for p in shipped_profiles_dir().glob("*.yaml"))
+
+
+def _profile(top: LoadedLayer, load: Callable[[str, Path], LoadedLayer]) -> LoadedLayer:
+    name = top.policy.extends or ""
+    path = shipped_profiles_dir() / f"{name}.yaml"
+    if not path.is_file():
+        known = ", ".join(shipped_profiles())
+        raise PolicyError(f"{top.path}: extends: no shipped profile {name!r} (there are: {known})")
+    profile = load(name, path)
+    if profile.policy.extends:
+        raise PolicyError(f"{path}: a shipped profile does not extend another")
+    return LoadedLayer(profile.layer, profile.path, profile.sha256, profile.policy, extended=True)
 
 
 def load_layer_file(layer: str, path: Path) -> LoadedLayer:

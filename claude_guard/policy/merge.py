@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from claude_guard.policy.compose import compose_top, tighter
 from claude_guard.policy.loader import LoadedLayer
 from claude_guard.policy.schema import (
     BUILTIN_DEFAULTS,
@@ -57,6 +58,15 @@ class EffectiveDetection:
     incomplete: Action
     presidio_enabled: bool = False
     nlp_pipeline: str | None = None
+    # Category -> one tuple of route patterns per layer that named it: a route must match
+    # every layer's list (each layer can only narrow where data may go).
+    routes: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+
+    def route_allows(self, category: str, route: str) -> bool:
+        return all(
+            any(fnmatch.fnmatchcase(route, pattern) for pattern in allowed)
+            for allowed in self.routes.get(category, ())
+        )
 
     def policy_for(self, category: str, finding_type: str) -> CategoryPolicy:
         """The setting that decides a finding: the top layer's type override if it has one,
@@ -67,13 +77,23 @@ class EffectiveDetection:
             return base
         if finding_type in self.top_typed:
             return typed
-        return _tighter(base, typed)
+        return tighter(base, typed)
 
-    def action_for(self, finding: Finding) -> Action | None:
+    def action_for(self, finding: Finding, route: str | None = None) -> Action | None:
         """What one finding does to a call, or None when it does not count (its score is
-        below the deciding setting's min_score). The one place that decides which count."""
+        below the deciding setting's min_score). The one place that decides which count.
+        On a model `route` the policy does not allow for its category, a finding that would
+        reach the model is denied."""
         setting = self.policy_for(finding.category, finding.type)
-        return setting.action if finding.score >= setting.min_score else None
+        if finding.score < setting.min_score:
+            return None
+        if route is not None and self.off_route(finding, route):
+            return Action.DENY
+        return setting.action
+
+    def off_route(self, finding: Finding, route: str) -> bool:
+        """The finding's category may not reach the model on this route."""
+        return not self.route_allows(finding.category, route)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +111,15 @@ class LayerToolRules:
     layer: str
     rules: dict[str, Action]
     unknown_tool: Action | None  # this layer's default for tools it does not name
+    # The profiles this layer extends (layer name, their `tools`): where this layer does not
+    # name a tool, their entries speak for it; its default applies when none does.
+    extended: tuple[tuple[str, dict[str, Action]], ...] = ()
 
     def opinion(self, tool_name: str, *, known: bool) -> ToolVerdict | None:
-        pattern = _best_tool_pattern(tool_name, self.rules)
-        if pattern is not None:
-            return ToolVerdict(self.rules[pattern], self.layer, pattern)
+        for layer, rules in ((self.layer, self.rules), *self.extended):
+            pattern = _best_tool_pattern(tool_name, rules)
+            if pattern is not None:
+                return ToolVerdict(rules[pattern], layer, pattern)
         if not known and self.unknown_tool is not None:
             return ToolVerdict(self.unknown_tool, self.layer, "defaults.unknown_tool")
         return None
@@ -156,9 +180,18 @@ def _best_tool_pattern(tool_name: str, rules: dict[str, Action]) -> str | None:
 def merge_layers(layers: list[LoadedLayer]) -> EffectivePolicy:
     """Merge layers (highest first). The top layer always has an opinion on every setting: its
     own value or, where it is silent, the built-in one. Lower layers can only move from there
-    towards strict; a silent top layer must not let a lower one pick a looser starting point."""
-    policies = [layer.policy for layer in layers]
+    towards strict; a silent top layer must not let a lower one pick a looser starting point.
+    A profile the top layer extends is part of the top (compose.py)."""
+    group = top_group(layers)
+    rest = layers[len(group) :]
+    policies = [compose_top([la.policy for la in group]), *(la.policy for la in rest)]
     top, lower = policies[0], policies[1:]
+    top_tools = LayerToolRules(
+        group[0].layer,
+        dict(group[0].policy.tools),
+        _unknown_tool_opinion(top, is_top=True),
+        tuple((la.layer, dict(la.policy.tools)) for la in group[1:]),
+    )
     return EffectivePolicy(
         layers=tuple(layers),
         mode=_merge_mode(top.mode, [p.mode for p in lower]),
@@ -167,22 +200,43 @@ def merge_layers(layers: list[LoadedLayer]) -> EffectivePolicy:
         path_rules=tuple(
             LayeredRule(layer.layer, rule) for layer in layers for rule in layer.policy.paths
         ),
-        tool_rules=tuple(
-            LayerToolRules(
-                layer.layer,
-                dict(layer.policy.tools),
-                _unknown_tool_opinion(layer.policy, is_top=index == 0),
-            )
-            for index, layer in enumerate(layers)
+        tool_rules=(
+            top_tools,
+            *(
+                LayerToolRules(
+                    la.layer, dict(la.policy.tools), _unknown_tool_opinion(la.policy, is_top=False)
+                )
+                for la in rest
+            ),
         ),
         detection=_merge_detection(
             policies,
+            _merge_routes(layers),
             # Which spaCy pipeline is loaded is code to run: the project layer comes with the
             # repository, so only the top and user layers may name one.
-            pipeline_layers=[la.policy for la in layers if la.layer != "project"],
+            pipeline_layers=[
+                top,
+                *(la.policy for la in rest if la.layer != "project"),
+            ],
         ),
         session=_merge_session(policies),
     )
+
+
+def _merge_routes(layers: list[LoadedLayer]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    routes: dict[str, list[tuple[str, ...]]] = {}
+    for layer in layers:
+        for category, patterns in layer.policy.routes.items():
+            routes.setdefault(category, []).append(tuple(patterns))
+    return {category: tuple(lists) for category, lists in routes.items()}
+
+
+def top_group(layers: list[LoadedLayer]) -> list[LoadedLayer]:
+    """The top layer and the shipped profiles it extends, which follow it."""
+    count = 1
+    while count < len(layers) and layers[count].extended:
+        count += 1
+    return layers[:count]
 
 
 def _merge_session(policies: list[PolicyLayer]) -> dict[str, Action]:
@@ -238,7 +292,9 @@ def _merge_limits(top: Limits, lower: list[Limits | None]) -> EffectiveLimits:
 
 
 def _merge_detection(
-    policies: list[PolicyLayer], pipeline_layers: list[PolicyLayer]
+    policies: list[PolicyLayer],
+    routes: dict[str, tuple[tuple[str, ...], ...]],
+    pipeline_layers: list[PolicyLayer],
 ) -> EffectiveDetection:
     top = policies[0].detection or Detection()
     lower = [p.detection for p in policies[1:] if p.detection is not None]
@@ -249,13 +305,13 @@ def _merge_detection(
     types: dict[str, CategoryPolicy] = dict(top.types)
     for layer in lower:
         for category, setting in layer.categories.items():
-            categories[category] = _tighter(categories[category], setting)
+            categories[category] = tighter(categories[category], setting)
     for layer in lower:
         for finding_type, setting in layer.types.items():
             # Without a top-layer override the type starts from its category, resolved later;
             # record the lower layer's wish and tighten against the category when deciding.
             current = types.get(finding_type)
-            types[finding_type] = setting if current is None else _tighter(current, setting)
+            types[finding_type] = setting if current is None else tighter(current, setting)
     top_typed = set(top.types)
 
     def scan_value(name: str, pick: Any) -> Any:
@@ -282,10 +338,8 @@ def _merge_detection(
             ),
             None,
         ),
+        routes=routes,
     )
 
 
-def _tighter(a: CategoryPolicy, b: CategoryPolicy) -> CategoryPolicy:
-    return CategoryPolicy(
-        action=Action.strictest(a.action, b.action), min_score=min(a.min_score, b.min_score)
-    )
+

@@ -206,6 +206,9 @@ BUILTIN_SESSION = {
 }
 
 
+ProfileName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,40}$")]
+RoutePattern = Annotated[str, Field(pattern=r"^[a-z0-9*?][a-z0-9*?.@\-]{0,120}$")]
+
 VersionLabel = Annotated[
     str, BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v)
 ]
@@ -220,6 +223,9 @@ class PolicyLayer(_Strict):
     ] = Field(default="unversioned", max_length=64)
     name: str = Field(default="", max_length=120)
     description: str = ""
+    # The organisation's policy only: a shipped profile (policies/<name>.yaml) this layer adds
+    # to. Every rule of the profile applies; where both set a value the stricter one holds.
+    extends: ProfileName | None = None
     mode: Mode | None = None
     defaults: Defaults | None = None
     tools: dict[str, Action] = Field(default_factory=dict)
@@ -227,6 +233,11 @@ class PolicyLayer(_Strict):
     limits: Limits | None = None
     detection: Detection | None = None
     session: SessionRules | None = None
+    # The model routes (claude_guard/route.py) data of a category may reach, as glob patterns
+    # (`bedrock`, `vertex`, `gateway@*.corp.example`). A category not named may go anywhere
+    # its detection setting lets it; on any other route its findings are denied (redacted
+    # after a tool ran). Every layer that names a category narrows it further.
+    routes: dict[Category, list[RoutePattern]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _rule_ids_unique(self) -> PolicyLayer:

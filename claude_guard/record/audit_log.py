@@ -57,6 +57,7 @@ AUDIT_FIELDS = (
     "decided_by",
     "decision_id",
     "hook_pid",
+    "route",
 )
 CHAIN_FIELDS = ("seq", "prev", "mac")
 GENESIS = "0" * 64

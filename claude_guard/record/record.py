@@ -48,10 +48,12 @@ def decision_record(
     decision: Decision,
     notes: Sequence[str],
     decider: Decider,
+    route: str | None = None,
 ) -> dict[str, Any]:
     return {
         **_event_fields(event),
         **decider.fields(),
+        "route": route,
         "decision": decision.verdict,
         "policy_decision": decision.action.value,
         "mode": decision.mode.value,
@@ -66,12 +68,17 @@ def decision_record(
 
 
 def failure_record(
-    payload: dict[str, Any], message: str, withheld: bool, decider: Decider
+    payload: dict[str, Any],
+    message: str,
+    withheld: bool,
+    decider: Decider,
+    route: str | None = None,
 ) -> dict[str, Any]:
     """A call that could not be decided: denied, or after a tool ran its output withheld."""
     return {
         **identifiers(payload),
         **decider.fields(),
+        "route": route,
         "decision": "redact" if withheld else "deny",
         "reason": message,
         "error": message.split(" (")[0],

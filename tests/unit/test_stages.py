@@ -19,6 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "claude_guard"
 STAGES = [
     "paths",
     "home",
+    "route",
     "fsutil",
     "__init__",
     "event",

@@ -91,7 +91,8 @@ def test_policy_hash_changes_with_any_layer() -> None:
 
 
 def test_project_cannot_undeny_org_path(guard: GuardEnv, run) -> None:
-    guard.write_policy("managed", ORG)
+    # Built on the default: an org policy that leaves the hook settings writable is refused.
+    guard.write_policy("managed", "extends: default\n" + ORG)
     guard.write_policy(
         "project",
         "paths:\n  - id: loosen\n    action: allow\n    patterns: ['.env', '!.env']\n",
@@ -114,9 +115,17 @@ def test_project_can_tighten(guard: GuardEnv, run) -> None:
     assert "project:exports" in answer.stderr
 
 
+# What an org policy that replaces the default must keep (policy/effective.py).
+HOOK_SETTINGS_RULE = (
+    "  - id: hooks\n    access: [write]\n"
+    "    patterns: ['~/.claude/settings*.json', '**/.claude/settings*.json']\n"
+)
+
+
 def test_managed_policy_replaces_the_shipped_default(guard: GuardEnv, run) -> None:
     guard.write_policy(
-        "managed", "version: org\npaths:\n  - id: only\n    patterns: ['*.secret']\n"
+        "managed",
+        "version: org\npaths:\n  - id: only\n    patterns: ['*.secret']\n" + HOOK_SETTINGS_RULE,
     )
     # The default denies *.pem; this org does not, and the org's word replaces the default.
     pem = guard.project / "test.pem"
