@@ -51,16 +51,21 @@ REQUEST_ENV = (
     "CLAUDE_GUARD_HOME",
     "CLAUDE_GUARD_MANAGED_POLICY",
     "CLAUDE_PROJECT_DIR",
-    # The model route (claude_guard/route.py).
+    # The model route (claude_guard/route.py); any other CLAUDE_CODE_USE_* flag goes too.
     "CLAUDE_CODE_USE_BEDROCK",
     "CLAUDE_CODE_USE_VERTEX",
     "CLAUDE_CODE_USE_FOUNDRY",
+)
+# Base URLs: only their scheme and authority are sent (never a path, query or credentials).
+ORIGIN_ENV = (
     "ANTHROPIC_BASE_URL",
     "ANTHROPIC_BEDROCK_BASE_URL",
     "ANTHROPIC_VERTEX_BASE_URL",
+    "ANTHROPIC_FOUNDRY_BASE_URL",
 )
 # Credentials tell an API key from a login: only whether they are set is sent, never a value.
 PRESENCE_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
+PROVIDER_FLAG_PREFIX = "CLAUDE_CODE_USE_"
 # Of the deadline, the share the service gets before the client decides in-process instead
 # (which costs about half a second for imports and detectors).
 SERVICE_SHARE = 0.6
@@ -263,6 +268,12 @@ class Call:
         self.request_id = request_id  # the decision id: both sides record it
         self.claim_path = os.path.join(self.run_dir, "claims", self.request_id)
         env = [(k, os.environ[k]) for k in REQUEST_ENV if k in os.environ]
+        env += [
+            (k, v)
+            for k, v in os.environ.items()
+            if k.startswith(PROVIDER_FLAG_PREFIX) and k not in REQUEST_ENV
+        ]
+        env += [(k, origin_of(os.environ[k])) for k in ORIGIN_ENV if k in os.environ]
         env += [(k, "1") for k in PRESENCE_ENV if os.environ.get(k)]
         meta = b"\0".join(
             os.fsencode(part) for pair in [("request_id", self.request_id), *env] for part in pair
@@ -288,6 +299,18 @@ class Call:
             os.unlink(self.claim_path)
         except OSError:
             pass
+
+
+def origin_of(url: str) -> str:
+    """A base URL cut to its scheme and authority; one the route would call invalid (a
+    backslash, credentials) is sent as such, so the service sees no more than that."""
+    scheme, sep, rest = url.strip().partition("://")
+    authority = rest
+    for mark in "/?#":
+        authority = authority.split(mark, 1)[0]
+    if not sep or "\\" in url or "@" in authority:
+        return "invalid://invalid"
+    return scheme + "://" + authority
 
 
 def runtime_dir(guard_home: str) -> str:

@@ -170,7 +170,9 @@ def _validate_together(ctx: CallContext) -> bool:
     except PolicyError as exc:
         click.echo(str(exc), err=True)
         return False
-    for line in ignored_settings(effective):
+    from claude_guard.tools import lookup  # the registry knows which tools need no naming
+
+    for line in ignored_settings(effective, lambda name: not lookup(name).needs_policy_word()):
         click.echo(f"warning: {line}", err=True)
     return True
 

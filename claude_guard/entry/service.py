@@ -37,6 +37,7 @@ from claude_guard.entry import wire as runtime
 from claude_guard.entry.hook import internal_error, run_hook
 from claude_guard.entry.warm import WarmState
 from claude_guard.record.record import ClaimedElsewhere
+from claude_guard.route import PROVIDER_FLAG_PREFIX
 
 # What a request may carry from the client's environment. The identity variables pick the
 # service (they decide where policy, keys and the audit log live) and must equal its own.
@@ -242,7 +243,9 @@ class Service:
         request_id = meta.get("request_id", "")
         if not _REQUEST_ID.fullmatch(request_id):
             raise BadRequest("bad request id")
-        env = {k: meta[k] for k in REQUEST_ENV if k in meta}
+        env = {
+            k: v for k, v in meta.items() if k in REQUEST_ENV or k.startswith(PROVIDER_FLAG_PREFIX)
+        }
         if any(env.get(k) != self.env.get(k) for k in IDENTITY_ENV):
             # Another home or policy location: this service's caches and keys are not theirs.
             return encode_response(runtime.REFUSED, HookAnswer(2))

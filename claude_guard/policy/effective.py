@@ -17,16 +17,20 @@ from claude_guard.policy.merge import EffectivePolicy, merge_layers, top_group
 from claude_guard.policy.path_rules import PathRuleSet
 from claude_guard.policy.schema import Access, Action
 
-# Checked in a home and project that exist nowhere: the rules are judged, not the disk.
-_HOME = "/nonexistent-home-for-policy-check"
-_PROJECT = f"{_HOME}/some/project"
-# Writing any of these can take the hook away (its registration, or `disableAllHooks`).
-HOOK_SETTINGS = (
-    f"{_HOME}/.claude/settings.json",
-    f"{_HOME}/.claude/settings.local.json",
-    f"{_PROJECT}/.claude/settings.json",
-    f"{_PROJECT}/.claude/settings.local.json",
-)
+# The rules are judged, not the disk: the hook settings files are probed where homes and
+# projects usually are, so that an exception carved out of a rule (`!/home/**`) or a rule
+# that covers only the current project (`scope: project`) shows.
+_HOMES = ("/home/someone", "/Users/someone", "/root", "/var/lib/someone")
+_PROJECT = "/home/someone/src/project"
+# Other checkouts the agent can reach (probe strings only: nothing is created there).
+_ELSEWHERE = ("/tmp/checkout", "/srv/work/other", "/home/someone/other-repo")  # noqa: S108
+_SETTINGS = ("settings.json", "settings.local.json")
+
+
+def _hook_settings(home: str) -> list[str]:
+    """Where hooks can be registered (or switched off) for a user whose home is `home`."""
+    folders = (home, _PROJECT, *_ELSEWHERE)
+    return [f"{folder}/.claude/{name}" for folder in folders for name in _SETTINGS]
 
 
 def effective_policy(layers: list[LoadedLayer]) -> EffectivePolicy:
@@ -45,14 +49,22 @@ def check_self_protection(policy: EffectivePolicy) -> None:
             f"{where}the policy has no path rules, so nothing would be protected; add "
             "`extends: default` to build on the shipped default policy"
         )
-    ruleset = PathRuleSet(rules, _HOME, _PROJECT)
-    open_ = [path for path in HOOK_SETTINGS if not _write_denied(ruleset, path)]
+    open_ = []
+    for home in _HOMES:
+        ruleset = PathRuleSet(rules, home, _PROJECT)
+        open_ += [path for path in _hook_settings(home) if not _write_denied(ruleset, path)]
     if open_:
-        shown = ", ".join(p.replace(_PROJECT, "<project>").replace(_HOME, "~") for p in open_)
+        shown = ", ".join(dict.fromkeys(open_[:4]))
         raise PolicyError(
-            f"{where}the policy would let the agent rewrite {shown}, where the hooks are "
-            "registered (and can be switched off); add `extends: default`, or a path rule "
-            "that denies writes to them"
+            f"{where}the policy would let the agent rewrite {shown}"
+            f"{' (and more)' if len(open_) > 4 else ''}: the hooks are registered there (and "
+            "can be switched off); add `extends: default`, or a path rule that denies writes "
+            "to every `.claude/settings.json` and `.claude/settings.local.json`"
+        )
+    if policy.defaults.unanalysable_command is Action.ALLOW:
+        raise PolicyError(
+            f"{where}defaults.unanalysable_command: allow lets any command the analysis cannot "
+            "follow run, including one that rewrites the hook settings; use deny or ask"
         )
 
 

@@ -7,7 +7,8 @@ validate` names each one, so that nobody believes a project file made something 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import fnmatch
+from collections.abc import Callable, Iterator
 
 from claude_guard.policy.loader import LoadedLayer
 from claude_guard.policy.merge import EffectivePolicy, top_group
@@ -16,22 +17,38 @@ from claude_guard.policy.schema import Action, Mode, PolicyLayer
 _WHY = "lower layers can only tighten"
 
 
-def ignored_settings(policy: EffectivePolicy) -> list[str]:
-    """One line per ignored setting, naming the file, the setting and what holds instead."""
+def ignored_settings(
+    policy: EffectivePolicy, allowed_unless_named: Callable[[str], bool] = lambda _: False
+) -> list[str]:
+    """One line per ignored setting, naming the file, the setting and what holds instead.
+    `allowed_unless_named` tells the tools claude-guard allows when no policy names them (the
+    caller asks the tool registry, a later stage)."""
     layers = list(policy.layers)
     lower = layers[len(top_group(layers)) :]
-    return [f"{layer.path}: {line}" for layer in lower for line in _ignored(layer, policy)]
+    return [
+        f"{layer.path}: {line}"
+        for index, layer in enumerate(lower)
+        for line in _ignored(
+            layer, policy, allowed_unless_named, layers[: len(layers) - len(lower) + index]
+        )
+    ]
 
 
-def _ignored(layer: LoadedLayer, policy: EffectivePolicy) -> Iterator[str]:
+def _ignored(
+    layer: LoadedLayer,
+    policy: EffectivePolicy,
+    allowed_unless_named: Callable[[str], bool],
+    higher: list[LoadedLayer],
+) -> Iterator[str]:
     own = layer.policy
     yield from _mode(own, policy)
     yield from _paths(own)
     yield from _defaults(own, policy)
     yield from _limits(own, policy)
-    yield from _tools(own, policy)
+    yield from _tools(own, policy, allowed_unless_named)
     yield from _detection(own, policy, layer.layer)
     yield from _session(own, policy)
+    yield from _routes(own, higher)
 
 
 def _looser(given: Action, holds: Action) -> bool:
@@ -70,9 +87,11 @@ def _limits(own: PolicyLayer, policy: EffectivePolicy) -> Iterator[str]:
             yield f"limits.{name}: {given} is ignored: {holds} holds ({_WHY})"
 
 
-def _tools(own: PolicyLayer, policy: EffectivePolicy) -> Iterator[str]:
+def _tools(
+    own: PolicyLayer, policy: EffectivePolicy, allowed_unless_named: Callable[[str], bool]
+) -> Iterator[str]:
     for name, given in own.tools.items():
-        holds = policy.tool_verdict(name, known=False)
+        holds = policy.tool_verdict(name, known=allowed_unless_named(name))
         if _looser(given, holds.action):
             yield f"tools.{name}: {given.value} is ignored: {holds.action.value} holds ({_WHY})"
 
@@ -127,3 +146,15 @@ def _session(own: PolicyLayer, policy: EffectivePolicy) -> Iterator[str]:
         holds = policy.session[key]
         if action is not None and _looser(action, holds):
             yield f"session.{key}: {action.value} is ignored: {holds.value} holds ({_WHY})"
+
+
+def _routes(own: PolicyLayer, higher: list[LoadedLayer]) -> Iterator[str]:
+    """A route a higher layer does not allow for the category stays closed."""
+    for category, patterns in own.routes.items():
+        above = [la.policy.routes[category] for la in higher if category in la.policy.routes]
+        for pattern in patterns:
+            if any(not any(fnmatch.fnmatchcase(pattern, p) for p in allowed) for allowed in above):
+                yield (
+                    f"routes.{category}: {pattern} is ignored: a higher layer does not allow it "
+                    f"({_WHY})"
+                )

@@ -82,6 +82,12 @@ def load_layers(
     if not loaded:
         searched = ", ".join(str(s.path) for s in sources)
         raise PolicyError(f"no policy file found (looked for {searched}); run install.sh")
+    if loaded[0].layer in ("user", "project"):
+        # Without the org's policy or the shipped default, a file the developer or the
+        # repository wrote would be the top layer, free to loosen anything.
+        raise PolicyError(
+            f"no organisation or default policy ({sources[0].path} is missing); run install.sh"
+        )
     for lower in loaded[1:]:
         if lower.policy.extends:
             raise PolicyError(

@@ -215,7 +215,7 @@ def merge_layers(layers: list[LoadedLayer]) -> EffectivePolicy:
             # Which spaCy pipeline is loaded is code to run: the project layer comes with the
             # repository, so only the top and user layers may name one.
             pipeline_layers=[
-                top,
+                *([top] if group[0].layer != "project" else []),
                 *(la.policy for la in rest if la.layer != "project"),
             ],
         ),

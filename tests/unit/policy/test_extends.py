@@ -4,6 +4,7 @@ can edit takes part. A top policy that would switch claude-guard off is refused.
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from claude_guard.cli.main import main
@@ -97,9 +98,66 @@ def test_a_top_policy_that_leaves_the_hook_settings_writable_is_refused(
     guard.write_policy("managed", "version: org\npaths:\n  - id: env\n    patterns: ['.env']\n")
     answer = run(guard.tool("Write", file_path=str(guard.project / "notes.txt"), content="hello\n"))
     assert answer.exit_code == 2
-    assert "would let the agent rewrite ~/.claude/settings.json" in answer.stderr
-    assert "<project>/.claude/settings.local.json" in answer.stderr
-    assert "add `extends: default`" in answer.stderr
+    assert "would let the agent rewrite /home/someone/.claude/settings.json" in answer.stderr
+    assert "(and more)" in answer.stderr and "add `extends: default`" in answer.stderr
+
+
+HOOK_RULE = """\
+version: org
+paths:
+  - id: hooks
+    access: [write]
+    patterns: ["~/.claude/settings*.json", "**/.claude/settings*.json"{extra}]
+{more}"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "more", "says"),
+    [
+        # An exception carved out where real homes are.
+        (', "!/home/**", "!/Users/**", "!/root/**", "!/var/**"', "", "would let the agent"),
+        # Commands the analysis cannot follow could rewrite the settings.
+        ("", "defaults: {unanalysable_command: allow}\n", "unanalysable_command: allow"),
+    ],
+    ids=["negated homes", "unanalysable allowed"],
+)
+def test_protection_that_only_looks_complete_is_refused(
+    guard: GuardEnv, run, extra: str, more: str, says: str
+) -> None:
+    guard.write_policy("managed", HOOK_RULE.format(extra=extra, more=more))
+    answer = run(guard.tool("Read", file_path=str(guard.project / "README.md")))
+    assert answer.exit_code == 2 and says in answer.stderr
+
+
+def test_protection_of_this_project_only_is_refused(guard: GuardEnv, run) -> None:
+    guard.write_policy(
+        "managed",
+        "version: org\npaths:\n  - id: hooks\n    access: [write]\n    scope: project\n"
+        "    patterns: ['.claude/settings*.json']\n"
+        "  - id: user\n    access: [write]\n    patterns: ['~/.claude/settings*.json']\n",
+    )
+    answer = run(guard.tool("Read", file_path=str(guard.project / "README.md")))
+    assert answer.exit_code == 2 and "/tmp/checkout/.claude/settings.json" in answer.stderr
+
+
+def test_complete_protection_without_extends_is_accepted(guard: GuardEnv, run) -> None:
+    guard.write_policy("managed", HOOK_RULE.format(extra="", more=""))
+    answer = run(guard.tool("Read", file_path=str(guard.project / "README.md")))
+    assert (answer.exit_code, answer.stdout) == (0, "")
+
+
+def test_a_repository_policy_never_becomes_the_top_layer(guard: GuardEnv, run) -> None:
+    """Without the org's policy and the shipped default, the project's own file would be the
+    top layer: it could extend the default and loosen anything, or name a spaCy pipeline
+    (code to run). It is refused instead."""
+    (guard.guard_home / "policies" / "default.yaml").unlink()
+    guard.write_policy(
+        "project",
+        "extends: default\nmode: monitor\n"
+        "detection: {presidio: {enabled: true, nlp_pipeline: ./evil}}\n",
+    )
+    answer = run(guard.tool("Read", file_path=str(guard.project / ".env")))
+    assert answer.exit_code == 2 and "no organisation or default policy" in answer.stderr
 
 
 def test_a_gutted_default_without_an_org_policy_is_refused(guard: GuardEnv, run) -> None:

@@ -75,3 +75,17 @@ def test_every_loosening_setting_is_named(guard: GuardEnv, monkeypatch) -> None:
 def test_a_layer_that_only_tightens_gets_no_warning(guard: GuardEnv, monkeypatch) -> None:
     result = _validate(guard, monkeypatch, TIGHTENING)
     assert result.exit_code == 0 and "warning" not in result.output
+
+
+def test_tools_allowed_anyway_get_no_warning(guard: GuardEnv, monkeypatch) -> None:
+    result = _validate(guard, monkeypatch, "tools: {Bash: allow, Read: allow}\n")
+    assert result.exit_code == 0 and "warning" not in result.output
+
+
+def test_routes_a_higher_layer_does_not_allow_are_named(guard: GuardEnv, monkeypatch) -> None:
+    guard.write_policy("managed", "extends: default\nroutes:\n  phi: [bedrock]\n")
+    result = _validate(guard, monkeypatch, "routes:\n  phi: ['*', vertex, bedrock]\n")
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 2
+    assert "routes.phi: * is ignored" in warnings[0]
+    assert "routes.phi: vertex is ignored" in warnings[1]

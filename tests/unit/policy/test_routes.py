@@ -130,10 +130,15 @@ def test_the_request_carries_a_credential_s_presence_only(org: GuardEnv) -> None
     thread = threading.Thread(target=listen, daemon=True)
     thread.start()
     event = org.tool("Read", file_path=str(org.project / "README.md"))
-    assert hook(event, {"ANTHROPIC_API_KEY": canary}).returncode == 0
+    base_url = "https://gw.corp.example:8443/v1/CANARY-PATH?key=CANARY-QUERY"
+    assert (
+        hook(event, {"ANTHROPIC_API_KEY": canary, "ANTHROPIC_BASE_URL": base_url}).returncode == 0
+    )
     thread.join(timeout=10)
     server.close()
     assert seen and b"ANTHROPIC_API_KEY\x001" in seen[0] and canary.encode() not in seen[0]
+    assert b"ANTHROPIC_BASE_URL\x00https://gw.corp.example:8443\x00" in seen[0]
+    assert b"CANARY-PATH" not in seen[0] and b"CANARY-QUERY" not in seen[0]
 
 
 def test_hook_and_service_send_and_take_the_same_variables() -> None:
@@ -148,4 +153,5 @@ def test_hook_and_service_send_and_take_the_same_variables() -> None:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert set(module.REQUEST_ENV) | set(module.PRESENCE_ENV) == set(CONTEXT_VARIABLES)
+    sent = set(module.REQUEST_ENV) | set(module.ORIGIN_ENV) | set(module.PRESENCE_ENV)
+    assert sent == set(CONTEXT_VARIABLES)
