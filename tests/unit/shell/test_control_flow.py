@@ -3,45 +3,9 @@ some paths only, and a loop that never settles."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-from claude_guard.shell import ShellAnalysis, analyse
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> tuple[str, str]:
-    project, home = tmp_path / "project", tmp_path / "home"
-    (project / "src").mkdir(parents=True)
-    (project / "build").mkdir()
-    (project / ".env").write_text("SECRET=1\n")
-    (project / "README.md").write_text("hello\n")
-    (project / "src" / "a.py").write_text("")
-    (project / "src" / "b.py").write_text("")
-    (home / ".ssh").mkdir(parents=True)
-    (home / ".ssh" / "id_rsa").write_text("key\n")
-    return str(project), str(home)
-
-
-def run(sandbox: tuple[str, str], command: str) -> ShellAnalysis:
-    cwd, home = sandbox
-    return analyse(command.replace("HOME/", home + "/"), cwd, home)
-
-
-def reached(analysis: ShellAnalysis, path: str) -> bool:
-    """The path is reported read, or something is sent out, or the command is not followed."""
-    read = any(os.path.normpath(a.path) == path for a in analysis.accesses)
-    return read or bool(analysis.egress) or bool(analysis.unanalysable)
-
-
-def env(sandbox: tuple[str, str]) -> str:
-    return sandbox[0] + "/.env"
-
-
-def key(sandbox: tuple[str, str]) -> str:
-    return sandbox[1] + "/.ssh/id_rsa"
+from tests.unit.shell.roads import env, key, reached, run
 
 
 @pytest.mark.parametrize(
