@@ -13,19 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from claude_guard.decide.output_scan import RedactionPlan, Span, TextUnit, must_redact, scan_output
+from claude_guard.decide.output_scan import RedactionPlan, Span, TextUnit, scan_output
 from claude_guard.detect.scanner import ContentScanner, FingerprintedFinding
 from claude_guard.policy.merge import EffectiveDetection
 from claude_guard.session.store import Session
 from claude_guard.tools import lookup
-from claude_guard.tools.output import OutputShapeError, walk
+from claude_guard.tools.output import walk
 
 WITHHELD = "[claude-guard: output withheld, it could not be scanned completely]"
-
-# The walk's error under the name callers knew it by.
-RedactionError = OutputShapeError
-
-__all__ = ["WITHHELD", "RedactionError", "must_redact"]
 
 
 def render_redaction(plan: RedactionPlan, placeholders: Mapping[str, str]) -> Any:
@@ -121,8 +116,7 @@ def redact_tool_response(
     """Scan, assign placeholders in `session`, render: the decision, its effect and the answer
     of a PostToolUse in one call (for tools and tests that need no policy around them)."""
     shape = lookup(tool_name).output_shape(tool_response)
-    scanned = scan_output(tool_name, tool_response, shape, scanner, detection)
-    plan = scanned.plan
+    plan = scan_output(tool_name, tool_response, shape, scanner, detection)
     if plan is None:
         return RedactionResult(None, 0, [], shape.name, not shape.known)
     placeholders = session.placeholders_for(plan.sightings)

@@ -147,7 +147,7 @@ class DecisionEngine:
         replaced before the model sees them. Runs even when the pre-check allowed the call."""
         tainted = self._taint_copies(event) if event.tool_name == "Bash" else ()
         shape = lookup(event.tool_name).output_shape(event.tool_response)
-        scanned = scan_output(
+        plan = scan_output(
             event.tool_name,
             event.tool_response,
             shape,
@@ -155,7 +155,6 @@ class DecisionEngine:
             self.policy.detection,
             self.route,
         )
-        plan = scanned.plan
         notes = [*self.scanner.notes]
         if not shape.known:
             notes.append(f"unknown output shape {shape.name}: generic redaction")

@@ -87,12 +87,6 @@ class RedactionPlan:
         return bool(self.findings) or any(not unit.complete for unit in self.units)
 
 
-@dataclass(frozen=True)
-class OutputScan:
-    shape: Shape
-    plan: RedactionPlan | None  # None: nothing in the output has to change
-
-
 def scan_output(
     tool_name: str,
     response: Any,
@@ -100,11 +94,12 @@ def scan_output(
     scanner: ContentScanner,
     detection: EffectiveDetection,
     route: str | None = None,
-) -> OutputScan:
+) -> RedactionPlan | None:
+    """Where the output must change, or None when nothing in it has to."""
     scan = _Scan(scanner, detection, time.monotonic() + detection.scan_seconds, route)
     walk(response, scan, shape)
     plan = RedactionPlan(tool_name, response, shape, tuple(scan.units))
-    return OutputScan(shape, plan if plan.needed else None)
+    return plan if plan.needed else None
 
 
 def must_redact(

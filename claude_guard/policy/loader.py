@@ -15,7 +15,6 @@ from pydantic import ValidationError
 from claude_guard.home import GuardHome
 from claude_guard.policy.schema import PolicyLayer
 
-LAYER_ORDER = ("managed", "default", "user", "project")
 SYSTEM_MANAGED_POLICY = Path("/etc/claude-guard/policy.yaml")
 PROJECT_POLICY_NAME = ".claude-guard.yaml"
 MAX_POLICY_BYTES = 1024 * 1024

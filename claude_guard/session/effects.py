@@ -30,7 +30,3 @@ class Effects:
     @property
     def touches_session(self) -> bool:
         return bool(self.sightings or self.tainted)
-
-    @property
-    def none(self) -> bool:
-        return not (self.touches_session or self.end_session or self.sweep_sessions)

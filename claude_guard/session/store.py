@@ -108,9 +108,6 @@ def _str_list(value: list[Any]) -> list[str]:
     return [_typed(v, str) for v in value]
 
 
-__all__ = ["Sighting"]  # re-exported: the session records sightings the decision names
-
-
 def sessions_dir(home: Path) -> Path:
     """Where `home` (a guard home's root) keeps session state."""
     return GuardHome(home).sessions_dir

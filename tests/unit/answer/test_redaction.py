@@ -16,7 +16,6 @@ import pytest
 
 from claude_guard.answer.redaction import (
     WITHHELD,
-    RedactionError,
     RedactionResult,
     post_tool_use_answer,
     redact_tool_response,
@@ -27,6 +26,7 @@ from claude_guard.policy.loader import load_layer_file
 from claude_guard.policy.merge import EffectiveDetection, merge_layers
 from claude_guard.session.store import Session
 from claude_guard.tools import lookup
+from claude_guard.tools.output import OutputShapeError
 
 REPO = Path(__file__).resolve().parents[3]
 KEY = b"k" * 32
@@ -522,7 +522,7 @@ def test_no_value_in_session_file_or_result_metadata(
 def test_errors_never_carry_the_value(
     scanner: ContentScanner, detection: EffectiveDetection, session: Session, c: Canaries
 ) -> None:
-    with pytest.raises(RedactionError) as caught:
+    with pytest.raises(OutputShapeError) as caught:
         redact("mcp__s__t", {"blob": c.creds.encode()}, scanner, detection, session)
     text = str(caught.value) + repr(caught.value)
     assert "bytes" in text

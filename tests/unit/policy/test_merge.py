@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claude_guard.answer.redaction import must_redact
 from claude_guard.decide.engine import DecisionEngine
+from claude_guard.decide.output_scan import must_redact
 from claude_guard.detect import scanner as scanner_module
 from claude_guard.detect.findings import Finding
 from claude_guard.event.models import parse_event

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from claude_guard.session import store as session_mod
+from claude_guard.session.effects import Sighting
 from claude_guard.session.store import (
     Session,
-    Sighting,
     end_session,
     maybe_sweep,
     safe_session_name,
