@@ -26,6 +26,7 @@ from claude_guard.entry.warm import WarmState
 from claude_guard.event.models import AnyEvent, PostToolUse, PreToolUse, ValidationError
 from claude_guard.event.models import describe_validation_error as describe
 from claude_guard.event.parse import HookFailure, decode_event, validate_event
+from claude_guard.home import derive_key
 from claude_guard.policy.effective import effective_policy
 from claude_guard.policy.loader import PolicyError, load_layers
 from claude_guard.policy.merge import EffectivePolicy
@@ -68,7 +69,9 @@ def run_hook(
         ctx = environment.for_call(event.cwd)
         policy = _load_policy(ctx, warm)
         _check_size(raw, policy)
-        engine = _engine(ctx, policy, warm).with_session(_memory(ctx, event), ctx.route)
+        key = ctx.guard_home.load_key()  # once a call: it keys fingerprints and the audit chain
+        engine = _engine(ctx, policy, warm, derive_key(key, "fingerprint"))
+        engine = engine.with_session(_memory(ctx, event), ctx.route)
         decision = engine.decide(event)
     except HookFailure as failure:
         return fail(environment, payload, str(failure), started, decider, claim)
@@ -78,7 +81,7 @@ def run_hook(
     except Exception as exc:
         return fail(environment, payload, internal_error(exc), started, decider, claim)
     try:
-        return _take_effect(ctx, event, policy, decision, started, decider, claim)
+        return _take_effect(ctx, event, policy, decision, started, decider, claim, key)
     except ClaimedElsewhere:
         raise
     except Exception as exc:  # after the claim: this process answers and records the failure
@@ -104,9 +107,11 @@ def _check_size(raw: bytes, policy: EffectivePolicy) -> None:
         raise HookFailure(f"event of {len(raw)} bytes exceeds the policy limit of {limit} bytes")
 
 
-def _engine(ctx: CallContext, policy: EffectivePolicy, warm: WarmState | None) -> DecisionEngine:
+def _engine(
+    ctx: CallContext, policy: EffectivePolicy, warm: WarmState | None, key: bytes
+) -> DecisionEngine:
+    """`key` is the fingerprint key, read here at the entry: deciding does no I/O of its own."""
     home = ctx.guard_home
-    key = home.fingerprint_key()  # read (or created) here: deciding does no I/O of its own
     if warm is None:
 
         def scanner() -> ContentScanner:  # built only when a call has something to scan
@@ -131,12 +136,13 @@ def _take_effect(
     started: float,
     decider: Decider,
     claim: Claim | None,
+    key: bytes,
 ) -> HookAnswer:
     take_claim(claim)
     applied = apply_effects(event.session_id, ctx.guard_home.root, decision.effects)
     record = decision_record(event, policy, decision, applied.notes, decider, ctx.route)
     try:
-        write_record(ctx.guard_home, record, started)
+        write_record(ctx.guard_home, record, started, key)
     except AuditError as exc:
         reason = f"{exc}; the call is denied because it could not be recorded"
         # After a tool ran a deny would only add feedback: its output is withheld instead.

@@ -183,11 +183,14 @@ class AuditLog:
             raise AuditError(f"cannot write the audit log ({type(exc).__name__})") from None
 
 
-def open_audit_log(home: GuardHome) -> AuditLog:
-    try:
-        key = home.load_key()
-    except KeyFileError as exc:
-        raise AuditError(str(exc)) from None
+def open_audit_log(home: GuardHome, key: bytes | None = None) -> AuditLog:
+    """The home's audit trail, signed with `key` (the installation key) when the caller has
+    already read it, else with the key read now."""
+    if key is None:
+        try:
+            key = home.load_key()
+        except KeyFileError as exc:
+            raise AuditError(str(exc)) from None
     return AuditLog(home.audit_dir, key)
 
 

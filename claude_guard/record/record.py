@@ -141,8 +141,11 @@ def take_claim(claim: Claim | None) -> None:
         raise ClaimedElsewhere
 
 
-def write_record(home: GuardHome, record: dict[str, Any], started: float) -> None:
-    """Append the record to the audit trail (raises AuditError: the caller then denies)."""
+def write_record(
+    home: GuardHome, record: dict[str, Any], started: float, key: bytes | None = None
+) -> None:
+    """Append the record to the audit trail (raises AuditError: the caller then denies).
+    `key` is the installation key when the caller already read it for this call."""
     record["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
-    open_audit_log(home).record(**record)
+    open_audit_log(home, key).record(**record)
 

@@ -282,9 +282,9 @@ def test_service_that_claimed_but_answers_late_is_a_failure_recorded_once(
         "slowaudit",
         "import time, claude_guard.record.record as f\n"
         "real = f.open_audit_log\n"
-        "def slow(home):\n"
+        "def slow(home, *key):\n"
         "    time.sleep(4)\n"
-        "    return real(home)\n"
+        "    return real(home, *key)\n"
         "f.open_audit_log = slow\n",
     )
     proc = start_service(guard, shim)
