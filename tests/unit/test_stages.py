@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "claude_guard"
 # configuration the analysis stages consult, so it comes before them.
 STAGES = [
     "paths",
+    "managed",
     "home",
     "route",
     "fsutil",
