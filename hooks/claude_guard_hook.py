@@ -66,6 +66,11 @@ ORIGIN_ENV = (
 # Credentials tell an API key from a login: only whether they are set is sent, never a value.
 PRESENCE_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
 PROVIDER_FLAG_PREFIX = "CLAUDE_CODE_USE_"
+# A managed install (claude_guard/managed.py): its marker makes every CLAUDE_GUARD_* variable
+# moot, and the only service trusted is root's system service.
+MANAGED_MARKER = "/etc/claude-guard/managed.json"
+SYSTEM_RUN_DIR = "/run/claude-guard"
+SYSTEM_SOCKET_NAME = "system.sock"
 # Of the deadline, the share the service gets before the client decides in-process instead
 # (which costs about half a second for imports and detectors).
 SERVICE_SHARE = 0.6
@@ -262,9 +267,9 @@ class ServiceUnavailable(Exception):
 class Call:
     """One request to the service, with the claim that makes its audit record unique."""
 
-    def __init__(self, guard_home: str, raw: bytes, request_id: str) -> None:
-        self.run_dir = runtime_dir(guard_home)
-        self.socket_path = os.path.join(self.run_dir, SOCKET_NAME)
+    def __init__(self, run_dir: str, socket_name: str, raw: bytes, request_id: str) -> None:
+        self.run_dir = run_dir
+        self.socket_path = os.path.join(self.run_dir, socket_name)
         self.request_id = request_id  # the decision id: both sides record it
         self.claim_path = os.path.join(self.run_dir, "claims", self.request_id)
         env = [(k, os.environ[k]) for k in REQUEST_ENV if k in os.environ]
@@ -366,6 +371,31 @@ def connect(call: Call, until: float) -> _socket.socket:
         time.sleep(0.005)
 
 
+def connect_system(call: Call, until: float) -> _socket.socket:
+    """The managed system service, or nobody: its directory must be root's and closed to
+    others' writes (so only root could have bound the socket), and the kernel must say the
+    process listening is root's. It is never started from here: it runs as a system service."""
+    try:
+        info = os.lstat(call.run_dir)
+    except OSError:
+        raise ServiceUnavailable("no system service directory") from None
+    if (info.st_mode & 0o170000) != 0o040000 or info.st_uid != 0 or info.st_mode & 0o022:
+        raise ServiceUnavailable("the system service directory is not root's")
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    sock.settimeout(max(0.01, until - time.monotonic()))
+    try:
+        sock.connect(call.socket_path)
+        # struct ucred {pid_t pid; uid_t uid; gid_t gid;}: Linux only, like the managed install.
+        creds = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)
+    except OSError as exc:
+        sock.close()
+        raise ServiceUnavailable(type(exc).__name__) from None
+    if int.from_bytes(creds[4:8], sys.byteorder) != 0:
+        sock.close()
+        raise ServiceUnavailable("the system socket is not root's service")
+    return sock
+
+
 def start_service(run_dir: str) -> int:
     """Start the service, detached from Claude Code's pipes and session. Returns its pid (or
     -1 if it could not be started: the caller keeps polling for one started by another hook)."""
@@ -447,17 +477,22 @@ def answer_is_sane(code: int, stdout: bytes, stderr: bytes) -> bool:
 
 
 def decide_with_service(
-    raw: bytes, started: float, deadline_seconds: float, decision_id: str
+    raw: bytes, started: float, deadline_seconds: float, decision_id: str, managed: bool
 ) -> None:
     """Answer from the service if it gives a sane answer in time; return if not, and the
     caller decides in-process."""
-    home = os.environ.get("CLAUDE_GUARD_HOME") or os.path.join(
-        os.path.expanduser("~"), ".claude-guard"
-    )
-    call = Call(home, raw, decision_id)
+    if managed:
+        call = Call(SYSTEM_RUN_DIR, SYSTEM_SOCKET_NAME, raw, decision_id)
+        connector = connect_system
+    else:
+        home = os.environ.get("CLAUDE_GUARD_HOME") or os.path.join(
+            os.path.expanduser("~"), ".claude-guard"
+        )
+        call = Call(runtime_dir(home), SOCKET_NAME, raw, decision_id)
+        connector = connect
     until = started + deadline_seconds * SERVICE_SHARE
     try:
-        sock = connect(call, until)
+        sock = connector(call, until)
     except (ServiceUnavailable, OSError):
         return
     reader = Answer(sock)
@@ -488,17 +523,22 @@ def decide_with_service(
 
 
 def main() -> None:
-    deadline_seconds = env_number(
-        "CLAUDE_GUARD_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS, MAX_DEADLINE_SECONDS
-    )
+    # On a managed machine nothing in the developer's environment tunes or turns off the guard.
+    managed = os.path.isfile(MANAGED_MARKER)
+    deadline_seconds = DEFAULT_DEADLINE_SECONDS
+    limit = DEFAULT_MAX_EVENT_BYTES
+    if not managed:
+        deadline_seconds = env_number(
+            "CLAUDE_GUARD_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS, MAX_DEADLINE_SECONDS
+        )
+        limit = int(env_number("CLAUDE_GUARD_MAX_EVENT_BYTES", DEFAULT_MAX_EVENT_BYTES))
     started = time.monotonic()
-    limit = int(env_number("CLAUDE_GUARD_MAX_EVENT_BYTES", DEFAULT_MAX_EVENT_BYTES))
     # Reading gets most of the deadline, so a stuck stdin is reported as such, not as a timeout.
     raw = read_event(limit, started + deadline_seconds * 0.8)
     # One id per call, in its audit record whoever decides it (the service or this process).
     decision_id = os.urandom(16).hex()
-    if os.environ.get("CLAUDE_GUARD_SERVICE", "on") != "off":
-        decide_with_service(raw, started, deadline_seconds, decision_id)
+    if managed or os.environ.get("CLAUDE_GUARD_SERVICE", "on") != "off":
+        decide_with_service(raw, started, deadline_seconds, decision_id, managed)
     decide_in_process(raw, started, deadline_seconds, decision_id)
 
 

@@ -20,7 +20,7 @@ def fail_answer(
 ) -> HookAnswer:
     """A deny, or after a tool ran its output withheld; recorded unless `record` is False
     (the service that claimed the call records it)."""
-    payload = _plain_payload(raw)
+    payload = plain_payload(raw)
     answer = failure_answer(message, payload)
     if not record:
         return answer
@@ -36,7 +36,7 @@ def fail_answer(
     return answer
 
 
-def _plain_payload(raw: bytes) -> dict[str, Any]:
+def plain_payload(raw: bytes) -> dict[str, Any]:
     try:
         payload = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):

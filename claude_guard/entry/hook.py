@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from claude_guard.entry.warm import WarmState
 from claude_guard.event.models import AnyEvent, PostToolUse, PreToolUse, ValidationError
 from claude_guard.event.models import describe_validation_error as describe
 from claude_guard.event.parse import HookFailure, decode_event, validate_event
-from claude_guard.home import derive_key
+from claude_guard.home import GuardHome, derive_key
 from claude_guard.policy.effective import effective_policy
 from claude_guard.policy.loader import PolicyError, load_layers
 from claude_guard.policy.merge import EffectivePolicy
@@ -42,6 +42,9 @@ from claude_guard.record.record import (
 )
 from claude_guard.session.store import AppliedEffects, SessionMemory, apply_effects, memory_of
 
+# Appends one audit record (the record, when the call started); raises AuditError.
+Recorder = Callable[[dict[str, Any], float], None]
+
 
 def run_hook(
     raw: bytes,
@@ -50,6 +53,9 @@ def run_hook(
     claim: Claim | None = None,
     hook_pid: int | None = None,
     decision_id: str | None = None,
+    fingerprint_key: bytes | None = None,
+    recorder: Recorder | None = None,
+    environment: Environment | None = None,
 ) -> HookAnswer:
     """Evaluate one event. Never raises: every failure is a deny with a reason.
 
@@ -58,9 +64,14 @@ def run_hook(
     decision takes effect: the service and a hook client that gave up waiting on it both decide
     the same call, and only the one that claims it first applies, records and answers it (see
     service.py). `decision_id` is the id the hook client made for the call.
+
+    A managed system service decides as the user but keeps the keys and the trail to itself:
+    it passes the `fingerprint_key` and a `recorder` that hands each record back to it. Without
+    them the guard home's installation key keys both and the record goes to the home's trail.
+    It also passes the user's `environment` as a managed machine defines it.
     """
     started = time.monotonic()
-    environment = Environment.from_env(env)
+    environment = environment or Environment.from_env(env)
     decider = Decider("hook" if warm is None else "service", decision_id, hook_pid)
     payload: dict[str, Any] = {}
     try:
@@ -69,26 +80,40 @@ def run_hook(
         ctx = environment.for_call(event.cwd)
         policy = _load_policy(ctx, warm)
         _check_size(raw, policy)
-        key = ctx.guard_home.load_key()  # once a call: it keys fingerprints and the audit chain
-        engine = _engine(ctx, policy, warm, derive_key(key, "fingerprint"))
+        if fingerprint_key is None:
+            # Once a call: it keys the fingerprints and the home's audit chain.
+            key = ctx.guard_home.load_key()
+            fingerprint_key = derive_key(key, "fingerprint")
+            recorder = recorder or _home_recorder(ctx.guard_home, key)
+        engine = _engine(ctx, policy, warm, fingerprint_key)
         engine = engine.with_session(_memory(ctx, event), ctx.route)
         decision = engine.decide(event)
     except HookFailure as failure:
-        return fail(environment, payload, str(failure), started, decider, claim)
+        return fail(environment, payload, str(failure), started, decider, claim, recorder)
     except ValidationError as exc:  # a known tool with an input it does not accept
         reason = f"invalid tool input ({describe(exc)})"
-        return fail(environment, payload, reason, started, decider, claim)
+        return fail(environment, payload, reason, started, decider, claim, recorder)
     except Exception as exc:
-        return fail(environment, payload, internal_error(exc), started, decider, claim)
+        return fail(environment, payload, internal_error(exc), started, decider, claim, recorder)
+    recorder = recorder or _home_recorder(ctx.guard_home)
     try:
-        return _take_effect(ctx, event, policy, decision, started, decider, claim, key)
+        return _take_effect(ctx, event, policy, decision, started, decider, claim, recorder)
     except ClaimedElsewhere:
         raise
     except Exception as exc:  # after the claim: this process answers and records the failure
-        return fail(environment, payload, internal_error(exc), started, decider)
+        return fail(environment, payload, internal_error(exc), started, decider, None, recorder)
 
 
 # ----------------------------------------------------------------------------- stages
+
+
+def _home_recorder(home: GuardHome, key: bytes | None = None) -> Recorder:
+    """Records go to the guard home's own trail, chained with its installation key."""
+
+    def record(entry: dict[str, Any], started: float) -> None:
+        write_record(home, entry, started, key)
+
+    return record
 
 
 def _load_policy(ctx: CallContext, warm: WarmState | None) -> EffectivePolicy:
@@ -136,13 +161,13 @@ def _take_effect(
     started: float,
     decider: Decider,
     claim: Claim | None,
-    key: bytes,
+    recorder: Recorder,
 ) -> HookAnswer:
     take_claim(claim)
     applied = apply_effects(event.session_id, ctx.guard_home.root, decision.effects)
     record = decision_record(event, policy, decision, applied.notes, decider, ctx.route)
     try:
-        write_record(ctx.guard_home, record, started, key)
+        recorder(record, started)
     except AuditError as exc:
         reason = f"{exc}; the call is denied because it could not be recorded"
         # After a tool ran a deny would only add feedback: its output is withheld instead.
@@ -174,13 +199,14 @@ def fail(
     started: float,
     decider: Decider,
     claim: Claim | None = None,
+    recorder: Recorder | None = None,
 ) -> HookAnswer:
     """Deny (or withhold the output after a tool ran), and record that it happened."""
     answer = failure_answer(message, payload)
     take_claim(claim)
     record = failure_record(payload, message, bool(answer.stdout), decider, environment.route)
     try:
-        write_record(environment.guard_home, record, started)
+        (recorder or _home_recorder(environment.guard_home))(record, started)
     except AuditError as exc:
         return failure_answer(f"{message}; also {exc}", payload)
     return answer

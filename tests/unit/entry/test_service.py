@@ -242,8 +242,9 @@ def test_impostor_service_cannot_change_the_decision(
 def test_hung_real_service_records_once_when_the_hook_decides_instead(
     guard: GuardEnv, tmp_path: Path
 ) -> None:
-    # The service's decision takes 4 s; the hook gives it 60 % of 2 s, then claims the call and
-    # decides itself. When the service finishes it finds the claim taken and records nothing.
+    # The service's decision takes 14 s; the hook gives it 60 % of 8 s, then claims the call and
+    # decides itself (with over 3 s left: enough on a loaded 2-core machine). When the service
+    # finishes it finds the claim taken and records nothing.
     shim = shim_dir(
         tmp_path,
         "slow",
@@ -251,7 +252,7 @@ def test_hung_real_service_records_once_when_the_hook_decides_instead(
         "real = e.DecisionEngine.decide\n"
         "def slow(self, ev):\n"
         "    if getattr(ev, 'session_id', '') == 'sess-1':\n"
-        "        time.sleep(4)\n"
+        "        time.sleep(14)\n"
         "    return real(self, ev)\n"
         "e.DecisionEngine.decide = slow\n",
     )
@@ -259,12 +260,12 @@ def test_hung_real_service_records_once_when_the_hook_decides_instead(
     try:
         done = hook(
             guard.tool("Read", file_path=str(guard.project / ".env")),
-            {"CLAUDE_GUARD_DEADLINE_SECONDS": "2"},
+            {"CLAUDE_GUARD_DEADLINE_SECONDS": "8"},
         )
         assert done.returncode == 2 and b"denied by rule" in done.stderr
         assert [r["decided_by"] for r in records(guard)] == ["hook"]
         wait_for(lambda: json.loads(control(guard.guard_home, "status") or "{}") != {}, 10)
-        time.sleep(4.5)  # the service's own decision has finished by now
+        time.sleep(7)  # the service's own decision has finished by now
         assert [r["decided_by"] for r in records(guard)] == ["hook"]
     finally:
         proc.kill()
