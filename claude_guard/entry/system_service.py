@@ -6,20 +6,20 @@ the fingerprint key, the trail under /var/log/claude-guard) and is the only thin
 its socket (`/run/claude-guard` is root's), so a hook client that finds the socket there with a
 root peer knows who answers.
 
-Per connection (one process each, so no thread ever forks):
+    root process (single-threaded select loop; forks only from here)
+      accept ─▶ peer uid from the kernel ─▶ that user's worker (forked on first use)
+                                             gets the connection over SCM_RIGHTS
+      worker records ─▶ stamped with the worker's user, chained and signed (root key) ─▶ ack
 
-    accept (root) ─▶ fork: connection process (root)
-                         read the request, peer credentials from the kernel
-                         fork: decider (drops to the peer's uid, gids and home; undumpable)
-                               decides as that user, with the fingerprint key from root's memory,
-                               applies session effects in the user's own home,
-                               sends back the answer and the unchained record
-                         chain and sign the record into the system trail (root key)
-                         answer the client (or deny / withhold if the record could not be written)
+    worker (one per user, forked warm from root, then drops to the user for good)
+      reads the request, decides as the user (their files, their session state) with the
+      fingerprint key it inherited, sends the record to root, and answers only once root has
+      written it (or denies / withholds when it could not be written)
 
 Deciding as the user means the service reads nothing the user could not read: a request cannot
-make it judge root's files. The warm state (imports, detectors, parsed default and org policy)
-is built once in the root process and shared copy-on-write with every fork.
+make it judge root's files. A worker that dropped from root is undumpable, so its user cannot
+read the key it holds; they can only kill it, and the next call gets a new one. Workers are
+forked once per user and stay warm, so a call costs what it costs the per-user service.
 """
 
 from __future__ import annotations
@@ -30,18 +30,20 @@ import json
 import os
 import pwd
 import re
+import selectors
 import signal
 import socket
 import sys
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from claude_guard.answer.answer import HookAnswer, failure_answer
+from claude_guard.answer.answer import HookAnswer
 from claude_guard.context import Environment
 from claude_guard.entry import wire
-from claude_guard.entry.failure import plain_payload
 from claude_guard.entry.hook import internal_error, run_hook
 from claude_guard.entry.service import (
     BadRequest,
@@ -53,7 +55,7 @@ from claude_guard.entry.warm import WarmState
 from claude_guard.home import GuardHome, KeyFileError, derive_key, load_or_create_key
 from claude_guard.managed import ManagedLayout
 from claude_guard.record.audit_log import AuditError, AuditLog
-from claude_guard.record.record import ClaimedElsewhere, Decider, failure_record
+from claude_guard.record.record import ClaimedElsewhere
 from claude_guard.route import (
     CREDENTIAL_VARIABLES,
     PROVIDER_FLAG_PREFIX,
@@ -62,14 +64,25 @@ from claude_guard.route import (
 )
 
 READ_TIMEOUT_SECONDS = 5.0
-# A decider that has not answered by then is killed: the client has long since decided itself.
-DECIDER_SECONDS = 25.0
 CLAIM_MAX_AGE_SECONDS = 600.0
+WORKER_IDLE_SECONDS = 1800.0
 _REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 # What a request may carry from the client's environment. Nothing that says where policy, keys
 # or the trail live: on a managed machine those are root's, whatever the environment says.
 REQUEST_ENV = ("CLAUDE_PROJECT_DIR", *ROUTE_VARIABLES, *CREDENTIAL_VARIABLES)
 MAX_RECORD_BYTES = 4 * 1024 * 1024
+RECORD_WRITTEN = b"\x01"
+RECORD_FAILED = b"\x00"
+
+
+@dataclass
+class Worker:
+    uid: int
+    user: str
+    pid: int
+    handoff: socket.socket  # root → worker: client connections (SCM_RIGHTS)
+    records: socket.socket  # worker → root: records; root → worker: one ack byte each
+    last_used: float = field(default_factory=time.monotonic)
 
 
 class SystemService:
@@ -79,6 +92,7 @@ class SystemService:
         self.claims = layout.run_dir / "claims"
         self.audit_key = b""
         self.fingerprint_key = b""
+        self.workers: dict[int, Worker] = {}
         self._stopping = False
 
     # ------------------------------------------------------------------------- lifecycle
@@ -110,26 +124,21 @@ class SystemService:
         self.prepare()
         self.warm_up()
         server = self.bind()
-        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # connection processes reap themselves
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
         signal.signal(signal.SIGTERM, self._on_term)
         self.log(f"started pid={os.getpid()}")
-        last_sweep = 0.0
-        server.settimeout(1.0)
+        selector = selectors.DefaultSelector()
+        selector.register(server, selectors.EVENT_READ, None)
+        last_sweep = time.monotonic()
         while not self._stopping:
-            try:
-                conn, _ = server.accept()
-            except TimeoutError:
-                if time.monotonic() - last_sweep > 60:
-                    self._sweep_claims()
-                    last_sweep = time.monotonic()
-                continue
-            except InterruptedError:
-                continue
-            except OSError:
-                if self._stopping:
-                    break
-                raise
-            self._fork_connection(server, conn)
+            for key, _ in selector.select(timeout=1.0):
+                if key.data is None:
+                    self._accept(server, selector)
+                else:
+                    self._take_record(key.data, selector)
+            if time.monotonic() - last_sweep > 60:
+                self._sweep(selector)
+                last_sweep = time.monotonic()
         server.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.layout.system_socket)
@@ -140,9 +149,8 @@ class SystemService:
         self._stopping = True
 
     def warm_up(self) -> None:
-        """Build detectors and parse the shipped and org policies once, here, so that every fork
-        starts warm. A warm-up decision runs as root against no user's files and is never
-        recorded (it is never claimed)."""
+        """Build detectors and parse the shipped and org policies once, here, so that every
+        worker starts warm. Warm-up decisions judge no user's files and are never recorded."""
         from claude_guard.entry.service import _WARM_UP_EVENTS
 
         env = {"HOME": "/nonexistent"}
@@ -155,7 +163,7 @@ class SystemService:
                     claim=lambda: False,
                     fingerprint_key=self.fingerprint_key,
                     recorder=lambda _record, _started: None,
-                    environment=self._environment_for("/nonexistent", env),
+                    environment=self.environment_for("/nonexistent", env),
                 )
             except ClaimedElsewhere:
                 continue
@@ -163,158 +171,122 @@ class SystemService:
                 self.log(f"warm-up failed: {internal_error(exc)}")
                 return
 
-    def _fork_connection(self, server: socket.socket, conn: socket.socket) -> None:
+    # ------------------------------------------------------------------------- root side
+
+    def _accept(self, server: socket.socket, selector: selectors.BaseSelector) -> None:
         try:
-            pid = os.fork()
+            conn, _ = server.accept()
         except OSError:
-            conn.close()  # the client decides in-process (and spools its record)
             return
-        if pid:
-            conn.close()
-            return
-        try:
-            server.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # this process waits for its decider
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            self.handle(conn)
-        finally:
-            os._exit(0)
-
-    # ------------------------------------------------------------------------- one request
-
-    def handle(self, conn: socket.socket) -> None:
         with conn:
             try:
                 hook_pid, uid = peer_credentials(conn)
-                conn.settimeout(READ_TIMEOUT_SECONDS)
-                meta, raw = read_request(conn)
-                reply = self.respond(meta, raw, uid, hook_pid)
-            except (BadRequest, OSError, ValueError, KeyError) as exc:
-                self.log(f"dropped a request: {type(exc).__name__}")
-                return
-            if reply is None:
-                return  # the client claimed the call: it decides and records it
-            with contextlib.suppress(OSError):
-                conn.sendall(reply)
-
-    def respond(self, meta: dict[str, str], raw: bytes, uid: int, hook_pid: int) -> bytes | None:
-        if meta.get("op", "decide") == "status":
-            status = {"pid": os.getpid(), "managed": True}
-            return encode_response(wire.ANSWERED, HookAnswer(0, json.dumps(status)))
-        request_id = meta.get("request_id", "")
-        if not _REQUEST_ID.fullmatch(request_id):
-            raise BadRequest("bad request id")
-        user = pwd.getpwuid(uid)  # KeyError: a uid without an account gets no decision
-        env = {
-            k: v for k, v in meta.items() if k in REQUEST_ENV or k.startswith(PROVIDER_FLAG_PREFIX)
-        }
-        started = time.monotonic()
-        outcome = self._decide_as(user, env, raw, request_id, hook_pid)
-        if outcome is None:
-            return None
-        answer, records = outcome
-        for record in records:
-            # Who asked comes from the kernel, not from anything the client said.
-            record.update({"user": user.pw_name, "hook_pid": hook_pid or None})
-            record["decided_by"] = "system"
-            try:
-                self.append(record, started)
-            except AuditError as exc:
-                reason = f"{exc}; the call is denied because it could not be recorded"
-                answer = failure_answer(reason, plain_payload(raw))
-        return encode_response(wire.ANSWERED, answer)
-
-    def _decide_as(
-        self,
-        user: pwd.struct_passwd,
-        env: dict[str, str],
-        raw: bytes,
-        request_id: str,
-        hook_pid: int,
-    ) -> tuple[HookAnswer, list[dict[str, Any]]] | None:
-        """Fork a decider that becomes `user`; None when the client claimed the call first."""
-        reader, writer = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(reader)
-            self._decider(user, env, raw, request_id, hook_pid, writer)
-        os.close(writer)
-        reply = _read_all(reader, time.monotonic() + DECIDER_SECONDS)
-        if reply is None:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-        try:
-            data = json.loads(reply or b"")
-        except ValueError:
-            data = None
-        if isinstance(data, dict) and data.get("claimed_elsewhere"):
-            return None
-        if not isinstance(data, dict) or "answer" not in data:
-            return self._failed_decision(raw, request_id, env)
-        code, stdout, stderr = data["answer"]
-        return HookAnswer(int(code), str(stdout), str(stderr)), list(data.get("records", []))
-
-    def _failed_decision(
-        self, raw: bytes, request_id: str, env: Mapping[str, str]
-    ) -> tuple[HookAnswer, list[dict[str, Any]]] | None:
-        """The decider died or hung: deny (or withhold), recorded here unless the client has
-        claimed the call meanwhile."""
-        if not self._claim(request_id):
-            return None
-        payload = plain_payload(raw)
-        reason = "the decision process died or hung; denied"
-        answer = failure_answer(reason, payload)
-        decider = Decider("system", request_id)
-        record = failure_record(payload, reason, bool(answer.stdout), decider, model_route(env))
-        return answer, [record]
-
-    def _decider(
-        self,
-        user: pwd.struct_passwd,
-        env: dict[str, str],
-        raw: bytes,
-        request_id: str,
-        hook_pid: int,
-        writer: int,
-    ) -> None:
-        """In the forked decider: become the user, decide, send the outcome, exit."""
-        result: dict[str, Any]
-        try:
-            _become(user)
-            records: list[dict[str, Any]] = []
-
-            def keep(record: dict[str, Any], started: float) -> None:
-                record["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
-                records.append(record)
-
-            environment = self._environment_for(user.pw_dir, env)
-            try:
-                answer = run_hook(
-                    raw,
-                    {**env, "HOME": user.pw_dir},
-                    self.warm,
-                    claim=lambda: self._claim(request_id),
-                    hook_pid=hook_pid or None,
-                    decision_id=request_id,
-                    fingerprint_key=self.fingerprint_key,
-                    recorder=keep,
-                    environment=environment,
+                user = pwd.getpwuid(uid)
+            except (OSError, KeyError):
+                return  # no account, no decision: the client decides in-process
+            for _attempt in range(2):  # a worker its user killed is replaced once
+                worker = self.workers.get(uid) or self._start_worker(
+                    user, selector, [server, conn]
                 )
-            except ClaimedElsewhere:
-                result = {"claimed_elsewhere": True}
-            else:
-                stdout, stderr = answer.stdout, answer.stderr
-                result = {"answer": [answer.exit_code, stdout, stderr], "records": records}
-            data = json.dumps(result).encode()
-            while data:
-                data = data[os.write(writer, data) :]
-        finally:
-            os._exit(0)
+                if worker is None:
+                    return
+                try:
+                    message = b"C" + hook_pid.to_bytes(4, "big", signed=True)
+                    socket.send_fds(worker.handoff, [message], [conn.fileno()])
+                    worker.last_used = time.monotonic()
+                    return
+                except OSError:
+                    self._drop_worker(worker, selector)
 
-    def _environment_for(self, home: str, env: Mapping[str, str]) -> Environment:
-        """The user's environment as a managed machine defines it: their home from the password
+    def _start_worker(
+        self,
+        user: pwd.struct_passwd,
+        selector: selectors.BaseSelector,
+        inherited: list[socket.socket],
+    ) -> Worker | None:
+        """`inherited`: root's sockets the fork copies, closed in the worker (a copy of a
+        client's connection held there would keep that client waiting for EOF)."""
+        handoff_root, handoff_worker = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        records_root, records_worker = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            pid = os.fork()
+        except OSError:
+            for end in (handoff_root, handoff_worker, records_root, records_worker):
+                end.close()
+            return None
+        if pid == 0:
+            try:
+                for sock in (handoff_root, records_root, *inherited):
+                    sock.close()
+                self._close_other_workers()
+                WorkerProcess(self, user, handoff_worker, records_worker).run()
+            finally:
+                os._exit(0)
+        handoff_worker.close()
+        records_worker.close()
+        worker = Worker(user.pw_uid, user.pw_name, pid, handoff_root, records_root)
+        self.workers[user.pw_uid] = worker
+        selector.register(records_root, selectors.EVENT_READ, worker)
+        self.log(f"worker pid={pid} for uid={user.pw_uid}")
+        return worker
+
+    def _close_other_workers(self) -> None:
+        for worker in self.workers.values():
+            worker.handoff.close()
+            worker.records.close()
+
+    def _drop_worker(self, worker: Worker, selector: selectors.BaseSelector) -> None:
+        with contextlib.suppress(KeyError, ValueError):
+            selector.unregister(worker.records)
+        worker.handoff.close()
+        worker.records.close()
+        if self.workers.get(worker.uid) is worker:
+            del self.workers[worker.uid]
+
+    def _take_record(self, worker: Worker, selector: selectors.BaseSelector) -> None:
+        """One record from a worker: stamped with who the worker decides for (never what it
+        says), appended, acknowledged. A worker that sends nonsense is dropped."""
+        try:
+            worker.records.settimeout(READ_TIMEOUT_SECONDS)
+            size = int.from_bytes(_read_exact(worker.records, 4), "big")
+            if size > MAX_RECORD_BYTES:
+                raise BadRequest("record too large")
+            record = json.loads(_read_exact(worker.records, size))
+            if not isinstance(record, dict):
+                raise BadRequest("not a record")
+        except (OSError, ValueError, BadRequest):
+            self._drop_worker(worker, selector)
+            return
+        record["user"] = worker.user
+        record["decided_by"] = "system"
+        try:
+            AuditLog(self.layout.audit_dir, self.audit_key).record(**record)
+            ack = RECORD_WRITTEN
+        except AuditError as exc:
+            self.log(f"record not written: {exc}")
+            ack = RECORD_FAILED
+        try:
+            worker.records.sendall(ack)
+        except OSError:
+            self._drop_worker(worker, selector)
+
+    def _sweep(self, selector: selectors.BaseSelector) -> None:
+        """Close the hand-off of idle workers (they finish what they have and exit) and
+        forget old claims."""
+        now = time.monotonic()
+        for worker in list(self.workers.values()):
+            if now - worker.last_used > WORKER_IDLE_SECONDS:
+                self._drop_worker(worker, selector)
+        cutoff = time.time() - CLAIM_MAX_AGE_SECONDS
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.claims):
+                if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                    os.unlink(entry.path)
+
+    # ------------------------------------------------------------------------- shared
+
+    def environment_for(self, home: str, env: Mapping[str, str]) -> Environment:
+        """A user's environment as a managed machine defines it: their home from the password
         database, claude-guard's per-user state under it, the org policy from /etc."""
         return Environment(
             user_home=home,
@@ -324,26 +296,15 @@ class SystemService:
             route=model_route(env),
         )
 
-    def _claim(self, request_id: str) -> bool:
-        """Claims are made as whoever decides (root here, or the user in the decider): the
-        sticky directory lets each create, and only the client's own creation can block us."""
+    def claim(self, request_id: str) -> bool:
+        """Made as the user in the sticky claims directory: the client's own claim for the
+        same call (it gave up waiting) is the only one that can stop ours."""
         try:
             fd = os.open(self.claims / request_id, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             return False
         os.close(fd)
         return True
-
-    def append(self, record: dict[str, Any], started: float) -> None:
-        record.setdefault("duration_ms", round((time.monotonic() - started) * 1000, 3))
-        AuditLog(self.layout.audit_dir, self.audit_key).record(**record)
-
-    def _sweep_claims(self) -> None:
-        cutoff = time.time() - CLAIM_MAX_AGE_SECONDS
-        with contextlib.suppress(OSError):
-            for entry in os.scandir(self.claims):
-                if entry.stat(follow_symlinks=False).st_mtime < cutoff:
-                    os.unlink(entry.path)
 
     def log(self, message: str) -> None:
         """Lifecycle lines only, never an event or a path from one."""
@@ -353,10 +314,95 @@ class SystemService:
             out.write(line)
 
 
+class WorkerProcess:
+    """One user's decider: forked warm from root, then that user for good."""
+
+    def __init__(
+        self,
+        service: SystemService,
+        user: pwd.struct_passwd,
+        handoff: socket.socket,
+        records: socket.socket,
+    ) -> None:
+        self.service = service
+        self.user = user
+        self.handoff = handoff
+        self.records = records
+        self._record_lock = threading.Lock()
+        self._decide = threading.Lock()  # tree-sitter parsers are not shared between threads
+
+    def run(self) -> None:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        become(self.user)
+        self.service.audit_key = b""  # root's; this process never signs
+        while True:
+            try:
+                message, fds, _, _ = socket.recv_fds(self.handoff, 16, 1)
+            except OSError:
+                return
+            if not message or not fds:
+                return  # root closed the hand-off: finish what runs, then exit
+            conn = socket.socket(fileno=fds[0])
+            hook_pid = int.from_bytes(message[1:5], "big", signed=True)
+            threading.Thread(target=self.handle, args=(conn, hook_pid), daemon=False).start()
+
+    def handle(self, conn: socket.socket, hook_pid: int) -> None:
+        with conn:
+            try:
+                conn.settimeout(READ_TIMEOUT_SECONDS)
+                meta, raw = read_request(conn)
+                reply = self.respond(meta, raw, hook_pid)
+            except (BadRequest, OSError, ValueError):
+                return
+            except ClaimedElsewhere:
+                return  # the client gave up on us and decides (and records) itself
+            with contextlib.suppress(OSError):
+                conn.sendall(reply)
+
+    def respond(self, meta: dict[str, str], raw: bytes, hook_pid: int) -> bytes:
+        if meta.get("op", "decide") == "status":
+            status = {"pid": os.getpid(), "managed": True, "uid": os.getuid()}
+            return encode_response(wire.ANSWERED, HookAnswer(0, json.dumps(status)))
+        request_id = meta.get("request_id", "")
+        if not _REQUEST_ID.fullmatch(request_id):
+            raise BadRequest("bad request id")
+        env = {
+            k: v for k, v in meta.items() if k in REQUEST_ENV or k.startswith(PROVIDER_FLAG_PREFIX)
+        }
+        with self._decide:
+            answer = run_hook(
+                raw,
+                {**env, "HOME": self.user.pw_dir},
+                self.service.warm,
+                claim=lambda: self.service.claim(request_id),
+                hook_pid=hook_pid or None,
+                decision_id=request_id,
+                fingerprint_key=self.service.fingerprint_key,
+                recorder=self.send_record,
+                environment=self.service.environment_for(self.user.pw_dir, env),
+            )
+        return encode_response(wire.ANSWERED, answer)
+
+    def send_record(self, record: dict[str, Any], started: float) -> None:
+        """Root writes it; the answer waits for root's word that it did."""
+        record["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
+        data = json.dumps(record).encode()
+        with self._record_lock:
+            try:
+                self.records.settimeout(None)
+                self.records.sendall(len(data).to_bytes(4, "big") + data)
+                ack = _read_exact(self.records, 1)
+            except (OSError, BadRequest):
+                raise AuditError("the system service did not take the record") from None
+        if ack != RECORD_WRITTEN:
+            raise AuditError("the system service could not write the record")
+
+
 # ----------------------------------------------------------------------------- helpers
 
 
-def _become(user: pwd.struct_passwd) -> None:
+def become(user: pwd.struct_passwd) -> None:
     """Drop every privilege for good: groups, gid, uid (real, effective and saved). Changing
     credentials also makes the process undumpable, so the user cannot read the key it holds."""
     os.setgroups(os.getgrouplist(user.pw_name, user.pw_gid))
@@ -375,6 +421,18 @@ def _can_regain_root() -> bool:
     return True
 
 
+def _read_exact(sock: socket.socket, size: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining:
+        chunk = sock.recv(min(remaining, 1 << 20))
+        if not chunk:
+            raise BadRequest("ended early")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
 def _root_key(path: Path) -> bytes:
     try:
         return load_or_create_key(path)
@@ -388,38 +446,14 @@ def _root_dir(path: Path, mode: int) -> None:
     os.chmod(path, mode)
 
 
-def _read_all(fd: int, until: float) -> bytes | None:
-    """Everything the decider writes, or None if it is not done by `until`."""
-    import select
-
-    chunks: list[bytes] = []
-    try:
-        while True:
-            remaining = until - time.monotonic()
-            if remaining <= 0:
-                return None
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
-                continue
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
-            if sum(map(len, chunks)) > wire.MAX_EVENT_BYTES + MAX_RECORD_BYTES:
-                return None
-    finally:
-        os.close(fd)
-
-
-def main(argv: list[str] | None = None, serve: Callable[[SystemService], int] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m claude_guard.entry.system_service")
     parser.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     os.closerange(3, 1024)
     os.chdir("/")
     os.umask(0o022)
-    service = SystemService(ManagedLayout(args.root))
-    return (serve or SystemService.serve)(service)
+    return SystemService(ManagedLayout(args.root)).serve()
 
 
 if __name__ == "__main__":

@@ -301,3 +301,27 @@ def test_the_client_trusts_only_root_listening_in_a_root_directory(
         assert "not root's" in _try_connect(module, base)
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _workers_of(user: pwd.struct_passwd) -> list[int]:
+    found = subprocess.run(["pgrep", "-u", str(user.pw_uid)], capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def test_a_worker_its_user_kills_is_replaced_and_its_memory_stays_closed(
+    layout: ManagedLayout, developer: pwd.struct_passwd, service: Any, project: Path
+) -> None:
+    assert ask(layout, developer, read_event(project, "README.md"), project)[:2] == ("A", 0)
+    [worker] = _workers_of(developer)
+    # Its user cannot read what it holds (it dropped from root, so it is not dumpable) ...
+    peek = subprocess.run(
+        ["runuser", "-u", developer.pw_name, "--", "cat", f"/proc/{worker}/environ"],
+        capture_output=True,
+    )
+    assert peek.returncode != 0 and b"ermission denied" in peek.stderr
+    # ... only kill it; the next call is still decided, by a new worker.
+    kill = ["runuser", "-u", developer.pw_name, "--", "kill", "-9", str(worker)]
+    subprocess.run(kill, check=True)
+    assert ask(layout, developer, read_event(project, ".env"), project)[:2] == ("A", 2)
+    assert ask(layout, developer, read_event(project, "README.md"), project)[:2] == ("A", 0)
+    assert _workers_of(developer) not in ([], [worker])
