@@ -185,9 +185,7 @@ class SystemService:
             except (OSError, KeyError):
                 return  # no account, no decision: the client decides in-process
             for _attempt in range(2):  # a worker its user killed is replaced once
-                worker = self.workers.get(uid) or self._start_worker(
-                    user, selector, [server, conn]
-                )
+                worker = self.workers.get(uid) or self._start_worker(user, selector, [server, conn])
                 if worker is None:
                     return
                 try:

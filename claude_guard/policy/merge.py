@@ -340,6 +340,3 @@ def _merge_detection(
         ),
         routes=routes,
     )
-
-
-

@@ -148,4 +148,3 @@ def write_record(
     `key` is the installation key when the caller already read it for this call."""
     record["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
     open_audit_log(home, key).record(**record)
-
