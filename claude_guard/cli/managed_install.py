@@ -191,7 +191,10 @@ def check_ancestors(path: Path, stop_at: Path) -> None:
     for folder in path.parents:
         if folder == stop_at or stop_at not in (folder, *folder.parents):
             break
-        mode = folder.stat().st_mode
+        try:
+            mode = folder.stat().st_mode
+        except FileNotFoundError:  # the install creates it, root-owned
+            continue
         if mode & 0o022 and not mode & stat.S_ISVTX:
             raise InstallError(f"{folder} is writable by group or others; fix its mode first")
 

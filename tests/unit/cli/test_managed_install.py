@@ -25,6 +25,7 @@ from claude_guard.cli.managed_install import (
     InstallError,
     InstallPlan,
     PackageSource,
+    check_ancestors,
     install,
     pip_install,
     uninstall,
@@ -282,6 +283,17 @@ def test_an_old_interpreter_is_refused(open_dir: Path) -> None:
     old.chmod(0o755)
     with pytest.raises(InstallError, match=r"Python 3.8; 3.11 or newer"):
         install(plan(open_dir / "root", python=old))
+
+
+def test_a_folder_above_the_install_that_others_can_write_is_refused(open_dir: Path) -> None:
+    target = open_dir / "usr" / "local" / "bin" / "claude-guard"
+    check_ancestors(target, open_dir)  # missing folders are created root-owned: fine
+    (open_dir / "usr").mkdir(mode=0o755)
+    (open_dir / "usr").chmod(0o1777)  # sticky, like /tmp: others cannot replace our entries
+    check_ancestors(target, open_dir)
+    (open_dir / "usr").chmod(0o777)
+    with pytest.raises(InstallError, match=f"{open_dir / 'usr'} is writable by group or others"):
+        check_ancestors(target, open_dir)
 
 
 # ----------------------------------------------------------------------------- service
