@@ -6,6 +6,9 @@
 #   $HOME/.claude-guard/policy.yaml   your own tightening layer (never touched by install)
 #   $HOME/.local/bin/claude-guard     the launcher
 #   $HOME/.claude/settings.json       hook registrations merged in; everything else kept
+#
+#   --wheelhouse DIR   install from the wheels in DIR only, with no package index (the fleet
+#                      artifact's ./wheelhouse, see packaging/build_artifact.py)
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,6 +20,39 @@ python="${PYTHON:-python3}"
 
 say() { printf 'claude-guard install: %s\n' "$*"; }
 die() { printf 'claude-guard install: error: %s\n' "$*" >&2; exit 1; }
+
+# --- wheelhouse (fleet artifact) -------------------------------------------------------------
+# Takes `--wheelhouse DIR` out of the arguments and leaves the rest in "$@" for whatever parses
+# them next. An unpacked artifact (a wheelhouse/ and no pyproject.toml) uses its own wheelhouse
+# without being told, so it never reaches for an index. Then:
+#   package_source   what `pip install` gets: the repo, or the package name found in DIR only
+#   wheelhouse_args  `--wheelhouse DIR` again, for `claude-guard managed install`
+wheelhouse=""
+remaining_args=()
+while (($#)); do
+  case "$1" in
+    --wheelhouse) (($# >= 2)) || die "--wheelhouse needs a directory"; wheelhouse="$2"; shift 2 ;;
+    --wheelhouse=*) wheelhouse="${1#--wheelhouse=}"; shift ;;
+    *) remaining_args+=("$1"); shift ;;
+  esac
+done
+set -- ${remaining_args[@]+"${remaining_args[@]}"}
+if [[ -z "$wheelhouse" && -d "$repo/wheelhouse" && ! -f "$repo/pyproject.toml" ]]; then
+  wheelhouse="$repo/wheelhouse"
+fi
+package_source=("$repo")
+wheelhouse_args=()
+pip_env=()
+if [[ -n "$wheelhouse" ]]; then
+  [[ -d "$wheelhouse" ]] || die "wheelhouse $wheelhouse is not a directory"
+  wheelhouse="$(cd "$wheelhouse" && pwd)"
+  # No index, and no pip configuration either (a machine's pip.conf may add find-links, an
+  # index or constraints): what gets installed is exactly what the artifact holds.
+  package_source=(--isolated --no-index --find-links "$wheelhouse" claude-guard)
+  wheelhouse_args=(--wheelhouse "$wheelhouse")
+  pip_env=(PIP_CONFIG_FILE=/dev/null)
+fi
+# ----------------------------------------------------------------------------------------------
 
 command -v "$python" >/dev/null 2>&1 || die "$python not found; install Python 3.11 or newer"
 "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
@@ -33,7 +69,8 @@ if ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
 fi
 
 say "installing the package into $venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "$repo"
+env ${pip_env[@]+"${pip_env[@]}"} "$venv/bin/python" -m pip install --quiet \
+  --disable-pip-version-check --upgrade "${package_source[@]}"
 
 launcher="$bin_dir/claude-guard"
 tmp="$(mktemp "$bin_dir/.claude-guard.XXXXXX")"
