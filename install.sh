@@ -12,26 +12,21 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# CLAUDE_GUARD_HOME moves everything the package keeps (see policy/loader.py guard_home()).
-guard_home="${CLAUDE_GUARD_HOME:-$HOME/.claude-guard}"
-venv="$guard_home/venv"
-bin_dir="$HOME/.local/bin"
-python="${PYTHON:-python3}"
-
-say() { printf 'claude-guard install: %s\n' "$*"; }
-die() { printf 'claude-guard install: error: %s\n' "$*" >&2; exit 1; }
-
 # --- wheelhouse (fleet artifact) -------------------------------------------------------------
 # Takes `--wheelhouse DIR` out of the arguments and leaves the rest in "$@" for whatever parses
 # them next. An unpacked artifact (a wheelhouse/ and no pyproject.toml) uses its own wheelhouse
 # without being told, so it never reaches for an index. Then:
-#   package_source   what `pip install` gets: the repo, or the package name found in DIR only
-#   wheelhouse_args  `--wheelhouse DIR` again, for `claude-guard managed install`
+#   package_source       what `pip install` gets: the repo, or claude-guard from DIR only
+#   pip_env              the environment pip runs with (no pip configuration with a wheelhouse)
+#   managed_source_args  where `claude-guard managed install` takes the package from
+refuse() { printf 'claude-guard install: error: %s\n' "$*" >&2; exit 1; }
 wheelhouse=""
 remaining_args=()
 while (($#)); do
   case "$1" in
-    --wheelhouse) (($# >= 2)) || die "--wheelhouse needs a directory"; wheelhouse="$2"; shift 2 ;;
+    --wheelhouse)
+      (($# >= 2)) || refuse "--wheelhouse needs a directory"
+      wheelhouse="$2"; shift 2 ;;
     --wheelhouse=*) wheelhouse="${1#--wheelhouse=}"; shift ;;
     *) remaining_args+=("$1"); shift ;;
   esac
@@ -41,18 +36,26 @@ if [[ -z "$wheelhouse" && -d "$repo/wheelhouse" && ! -f "$repo/pyproject.toml" ]
   wheelhouse="$repo/wheelhouse"
 fi
 package_source=("$repo")
-wheelhouse_args=()
 pip_env=()
+managed_source_args=(--source "$repo")
 if [[ -n "$wheelhouse" ]]; then
-  [[ -d "$wheelhouse" ]] || die "wheelhouse $wheelhouse is not a directory"
+  [[ -d "$wheelhouse" ]] || refuse "wheelhouse $wheelhouse is not a directory"
   wheelhouse="$(cd "$wheelhouse" && pwd)"
   # No index, and no pip configuration either (a machine's pip.conf may add find-links, an
   # index or constraints): what gets installed is exactly what the artifact holds.
   package_source=(--isolated --no-index --find-links "$wheelhouse" claude-guard)
-  wheelhouse_args=(--wheelhouse "$wheelhouse")
   pip_env=(PIP_CONFIG_FILE=/dev/null)
+  managed_source_args=(--wheelhouse "$wheelhouse")
 fi
 # ----------------------------------------------------------------------------------------------
+# CLAUDE_GUARD_HOME moves everything the package keeps (see policy/loader.py guard_home()).
+guard_home="${CLAUDE_GUARD_HOME:-$HOME/.claude-guard}"
+venv="$guard_home/venv"
+bin_dir="$HOME/.local/bin"
+python="${PYTHON:-python3}"
+
+say() { printf 'claude-guard install: %s\n' "$*"; }
+die() { printf 'claude-guard install: error: %s\n' "$*" >&2; exit 1; }
 
 command -v "$python" >/dev/null 2>&1 || die "$python not found; install Python 3.11 or newer"
 "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
