@@ -80,8 +80,9 @@ def describe_target(python: Path) -> Target:
 
 
 def run(command: list[str], **kwargs: object) -> None:
+    """Run a build step; its output goes to stderr, so stdout carries only the tarball's path."""
     print("build_artifact: " + " ".join(command), file=sys.stderr)
-    subprocess.run(command, check=True, **kwargs)  # type: ignore[call-overload]
+    subprocess.run(command, check=True, stdout=sys.stderr, **kwargs)  # type: ignore[call-overload]
 
 
 def copy_wheel_sources(destination: Path) -> None:

@@ -31,7 +31,7 @@ command -v dpkg-deb >/dev/null || die "dpkg-deb not found"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 if [[ -z "$artifact" ]]; then
-  artifact="$(python3 "$here/build_artifact.py" --python "$python" --out "$out")"
+  artifact="$(python3 "$here/build_artifact.py" --python "$python" --out "$out" | tail -n 1)"
 fi
 [[ -f "$artifact" ]] || die "no artifact at $artifact"
 
