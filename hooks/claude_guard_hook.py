@@ -43,6 +43,7 @@ _call: dict[str, Any] = {
     "decision_id": "",
     "kind": "",  # the event kind the registration names (argv), "" for an old registration
     "raw": b"",  # the event, once read whole
+    "head": b"",  # its first bytes, even when it was not read whole (too large, too slow)
     "payload": None,  # the event parsed by the last resort, {} when it could not be
     "spool_dir": "",
     "recorded_elsewhere": False,  # the service claimed the call: it records it
@@ -177,6 +178,8 @@ def read_event(limit: int, deadline: float) -> bytes:
         chunk = os.read(fd, 1 << 16)
         if not chunk:
             return b"".join(chunks)
+        if size < HEAD_BYTES:
+            _call["head"] += chunk[: HEAD_BYTES - size]
         size += len(chunk)
         if size > limit:
             deny(f"event larger than {limit} bytes; denied")
@@ -301,13 +304,16 @@ def decide_in_process(
 # event cannot be read): standard library only, and it must not fail. After a tool ran, a deny
 # would only add feedback while the output still reached the model, so the output is withheld:
 # in the tool's own shape where that is known (Bash, Read: seen replacing the output on
-# clients 2.1.197 and 2.1.332), and otherwise with `continue: false` as well, which ends the turn
-# before the model gets the tool's result (seen on both clients in `-p`). Every such decision
+# clients 2.1.197 and 2.1.332). Where it is not (the event did not parse, another tool), the
+# answer adds `continue: false`, which ends the turn before the model gets the tool's result
+# (seen on both clients in `-p`); but a replacement the client ignored leaves the original in
+# the transcript, and a `--resume` of that session sends it (seen on both). Every such decision
 # leaves a record in the spool (claude_guard/record/spool.py brings it into the trail).
 
 WITHHELD = "[claude-guard: output withheld, it could not be scanned completely]"
 MAX_LAST_RESORT_PARSE_BYTES = 8 * 1024 * 1024  # beyond this, parsing costs more than it tells
 MAX_WITHHELD_DEPTH = 32
+HEAD_BYTES = 64 * 1024  # where an unparsed event's tool_name is looked for
 RECORD_ID_FIELDS = ("session_id", "prompt_id", "tool_use_id", "agent_id", "agent_type")
 MAX_SPOOLED_REASON_CHARS = 500
 BASH_WITHHELD = {
@@ -372,8 +378,9 @@ def last_resort_answer(reason: str) -> bytes | None:
         return None
     import json
 
-    tool = payload.get("tool_name")
+    tool = payload.get("tool_name") if payload else sniffed_tool_name(_call["head"])
     output, shape_known = withheld_output(tool if isinstance(tool, str) else "", payload)
+    shape_known = shape_known and bool(payload)  # a sniffed name may be wrong: stop as well
     answer: dict[str, Any] = {
         "hookSpecificOutput": {"hookEventName": "PostToolUse", "updatedToolOutput": output}
     }
@@ -381,6 +388,24 @@ def last_resort_answer(reason: str) -> bytes | None:
         answer["continue"] = False
         answer["stopReason"] = f"claude-guard: {reason}"
     return json.dumps(answer).encode()
+
+
+def sniffed_tool_name(head: bytes) -> str:
+    """The first `"tool_name": "X"` in an event that did not parse. It picks the replacement's
+    shape only: `continue: false` goes with it, so a wrong guess still withholds in this session,
+    and a right one also keeps the output out of a resumed session (whose transcript holds
+    whatever replacement the client accepted; seen on 2.1.197 and 2.1.332)."""
+    start = head.find(b'"tool_name"')
+    if start < 0:
+        return ""
+    rest = head[start + len(b'"tool_name"') :].lstrip()
+    if not rest.startswith(b":"):
+        return ""
+    rest = rest[1:].lstrip()
+    if not rest.startswith(b'"'):
+        return ""
+    name = rest[1:].split(b'"', 1)[0]
+    return name.decode("ascii", "replace") if name.isalnum() and len(name) <= 64 else ""
 
 
 def withheld_output(tool: str, payload: dict[str, Any]) -> tuple[Any, bool]:
@@ -460,9 +485,9 @@ def is_identifier(value: object) -> bool:
 
 
 def spool_record(spool_dir: str, record: dict[str, Any]) -> str:
-    """Write one record into `spool_dir` (made 0700, with its parents, if missing): created under a `.part` name
-    with O_EXCL, synced, then renamed, so the importer never sees a torn record. Returns the
-    file's path."""
+    """Write one record into `spool_dir` (made 0700, with its parents, if missing): created
+    under a `.part` name with O_EXCL, synced, then renamed, so the importer never sees a torn
+    record. Returns the file's path."""
     import json
 
     os.makedirs(spool_dir, 0o700, exist_ok=True)  # a per-user one; the managed one exists
