@@ -10,10 +10,12 @@ SSN, with its own tool_use_id, so the trail can be counted per call:
   cold      no service running; N hooks start at once (the first call of a day, 32 agents)
   stopped   the service is SIGSTOPped (alive, socket bound, never answers); N hooks at once
   impostor  a same-user process bound on the service socket answers "allow" to everything
+  off       CLAUDE_GUARD_SERVICE=off: every hook decides in-process, N at once
 
 For each: calls answered, outputs let through (exit 2 or exit 0 without updatedToolOutput, or
-the SSN in stdout), plain last-resort denies, calls that decided in-process (`decided_by: hook`),
-and calls without exactly one record (after importing the spool, where the package has it).
+the SSN in stdout), plain last-resort denies, calls decided by the hook process (in-process or
+its last resort: `decided_by: hook`), last-resort records that came through the spool, and
+calls without exactly one record (after importing the spool, where the package has it).
 """
 
 from __future__ import annotations
@@ -131,9 +133,7 @@ def summary(
     env: dict[str, str], results: list[subprocess.CompletedProcess[bytes]], seconds: float
 ) -> dict[str, Any]:
     per_call = Counter(r.get("tool_use_id") for r in trail(env) if r.get("tool_use_id"))
-    in_process = {
-        r.get("tool_use_id") for r in trail(env) if r.get("decided_by") == "hook"
-    }
+    in_process = {r.get("tool_use_id") for r in trail(env) if r.get("decided_by") == "hook"}
     return {
         "calls": len(results),
         "let_through": sum(let_through(r) for r in results),
@@ -228,7 +228,18 @@ def scenario_impostor(env: dict[str, str], calls: int) -> dict[str, Any]:
         server.close()
 
 
-SCENARIOS = {"cold": scenario_cold, "stopped": scenario_stopped, "impostor": scenario_impostor}
+def scenario_off(env: dict[str, str], calls: int) -> dict[str, Any]:
+    started = time.monotonic()
+    results = run_calls({**env, "CLAUDE_GUARD_SERVICE": "off"}, calls)
+    return summary(env, results, time.monotonic() - started)
+
+
+SCENARIOS = {
+    "cold": scenario_cold,
+    "stopped": scenario_stopped,
+    "impostor": scenario_impostor,
+    "off": scenario_off,
+}
 
 
 def main() -> None:

@@ -453,9 +453,7 @@ def spool_last_resort(reason: str, withheld: bool) -> None:
 def last_resort_record(reason: str, withheld: bool) -> dict[str, Any]:
     """The fields record/record.py `failure_record` keeps, and nothing else from the event."""
     payload = last_resort_payload()
-    record: dict[str, Any] = {
-        k: v for k in RECORD_ID_FIELDS if is_identifier(v := payload.get(k))
-    }
+    record: dict[str, Any] = {k: v for k in RECORD_ID_FIELDS if is_identifier(v := payload.get(k))}
     kind = last_resort_kind(payload)
     if is_identifier(kind):
         record["event"] = kind

@@ -152,4 +152,3 @@ def write_record(
     # Decisions the hook's last resort spooled are older than this one: they go first.
     import_quietly(home.spool_dir, log)
     log.record(**record)
-
