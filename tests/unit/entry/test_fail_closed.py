@@ -137,6 +137,31 @@ def test_a_missing_package_withholds_and_spools(guard: GuardEnv, tmp_path: Path)
     ]
 
 
+def test_an_unknown_shape_keeps_its_structure_but_no_text_and_stops_the_turn(
+    guard: GuardEnv, tmp_path: Path
+) -> None:
+    """The stdlib last resort on an MCP result: every string replaced, nesting beyond its
+    bound replaced whole, numbers kept; and `continue: false`, as the shape is a guess."""
+    bare = shutil.which("python3", path="/usr/bin:/bin")
+    assert bare is not None
+    script = tmp_path / "claude_guard_hook.py"
+    shutil.copyfile(HOOK, script)
+    nested: Any = {"note": PHI_LINE}
+    for _ in range(40):
+        nested = {"inner": nested}
+    event = guard.event(
+        "PostToolUse",
+        tool_name="mcp__ehr__lookup",
+        tool_input={"id": 7},
+        tool_response=[{"type": "text", "text": PHI_LINE, "count": 3, "deep": nested}],
+    )
+    answer = withheld(run_hook_script(json.dumps(event).encode(), python=bare, script=script))
+    output = answer["hookSpecificOutput"]["updatedToolOutput"]
+    assert output[0]["count"] == 3 and output[0]["type"] != "text"
+    assert "Maria" not in json.dumps(output) and "deep" in output[0]
+    assert answer["continue"] is False
+
+
 def test_a_pre_tool_use_last_resort_is_a_deny_with_a_record(guard: GuardEnv) -> None:
     event = guard.tool("Read", file_path=str(guard.project / "src" / "app.py"))
     raw = json.dumps(event).encode() + b" " * 8192
