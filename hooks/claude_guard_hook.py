@@ -604,11 +604,10 @@ def connect(call: Call, until: float) -> _socket.socket:
                 sock.close()
                 raise ServiceUnavailable(type(exc).__name__) from None
             else:
-                if peer_is_service(sock):
-                    return sock
-                # Not the service: start the real one (it replaces the socket) and wait for it,
-                # as for no service at all, rather than all deciding in-process at once.
-                sock.close()
+                if not peer_is_service(sock):
+                    sock.close()
+                    raise ServiceUnavailable("the socket's listener is not the service")
+                return sock
         if not spawned and may_start_service(call.run_dir):
             spawned = start_service(call.run_dir)
         elif spawned > 0 and not exited_at:

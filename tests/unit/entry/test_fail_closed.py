@@ -4,7 +4,6 @@ cold starts start one service, and a same-user listener on the socket is not tru
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -173,32 +172,12 @@ def test_a_pre_tool_use_last_resort_is_a_deny_with_a_record(guard: GuardEnv) -> 
 # ----------------------------------------------------------------------------- the impostor
 
 
-def hold_service_lock(guard: GuardEnv) -> int:
-    """What a determined impostor also does: hold the service's lock, so no real service can
-    start and take the socket back. Returns the descriptor (the lock lasts while it is open)."""
-    fd = os.open(runtime.runtime_dir(guard.guard_home) / "service.lock", os.O_RDWR | os.O_CREAT)
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    return fd
-
-
 def test_a_same_user_listener_answering_allow_is_not_trusted(guard: GuardEnv) -> None:
     _impostor(guard, ALLOW_EVERYTHING)
-    lock = hold_service_lock(guard)
-    try:
-        done = run_hook_script(json.dumps(guard.bash_output(PHI_LINE)).encode())
-    finally:
-        os.close(lock)
+    done = run_hook_script(json.dumps(guard.bash_output(PHI_LINE)).encode())
     answer = withheld(done)
     assert "<US_SSN_" in json.dumps(answer)  # decided in-process, not allowed
     assert [(r["decision"], r["decided_by"]) for r in trail(guard)] == [("redact", "hook")]
-
-
-def test_a_listener_that_is_not_the_service_makes_way_for_the_real_one(guard: GuardEnv) -> None:
-    """With the lock free, the hook starts the real service, which replaces the socket."""
-    _impostor(guard, ALLOW_EVERYTHING)
-    done = run_hook_script(json.dumps(guard.bash_output(PHI_LINE)).encode())
-    assert "<US_SSN_" in json.dumps(withheld(done))
-    assert [(r["decision"], r["decided_by"]) for r in trail(guard)] == [("redact", "service")]
 
 
 def test_the_real_service_is_still_trusted(guard: GuardEnv) -> None:
@@ -256,16 +235,14 @@ def test_fault_stopped_swamped_and_impersonated(guard: GuardEnv) -> None:
         os.kill(pid, signal.SIGKILL)
     wait_for(lambda: not _alive(pid))
 
-    # Impersonated: a same-user listener on the socket answering allow to everything, holding
-    # the service lock so that no real service takes the socket back.
+    # Impersonated: a same-user listener on the socket answering allow to everything.
     (runtime.runtime_dir(guard.guard_home) / runtime.SOCKET_NAME).unlink()
     _impostor(guard, ALLOW_EVERYTHING)
-    lock = hold_service_lock(guard)
-    try:
-        mine = assert_fail_closed(guard, concurrent_calls(guard, 8, "impostor"), "impostor")
-    finally:
-        os.close(lock)
-    assert {(r["decision"], r["decided_by"]) for r in mine} == {("redact", "hook")}
+    mine = assert_fail_closed(guard, concurrent_calls(guard, 8, "impostor"), "impostor")
+    # Each was redacted, none allowed (a hook that found no socket may have started the real
+    # service, which then replaces the impostor's socket: its decisions are fine too).
+    assert {r["decision"] for r in mine} == {"redact"}
+    assert "hook" in {r["decided_by"] for r in mine}
 
 
 def _alive(pid: int) -> bool:
