@@ -592,6 +592,7 @@ def private_dir_ok(path: str) -> bool:
 def connect(call: Call, until: float) -> _socket.socket:
     spawned = 0
     exited_at = 0.0  # when the service we started exited (0: it has not)
+    lock_seen_at = 0.0  # when the service lock was first seen held with no socket to reach
     while True:
         if private_dir_ok(call.run_dir):
             sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
@@ -608,8 +609,15 @@ def connect(call: Call, until: float) -> _socket.socket:
                     sock.close()
                     raise ServiceUnavailable("the socket's listener is not the service")
                 return sock
-        if not spawned and may_start_service(call.run_dir):
+        turn = "" if spawned else start_turn(call.run_dir)
+        if turn == START:
             spawned = start_service(call.run_dir)
+        elif turn == SERVICE_LOCKED:
+            # A service is warming up, or something holds its lock and never listens (a
+            # stopped process): the latter must cost seconds, not the service's share.
+            lock_seen_at = lock_seen_at or time.monotonic()
+            if time.monotonic() - lock_seen_at > STUCK_LOCK_SECONDS:
+                raise ServiceUnavailable("the service lock is held but nothing listens")
         elif spawned > 0 and not exited_at:
             status = service_exit_status(spawned)
             if status is not None and status != 0:
@@ -635,15 +643,23 @@ def connect(call: Call, until: float) -> _socket.socket:
 
 START_LOCK_NAME = "start.lock"
 SERVICE_LOCK_NAME = "service.lock"
+# A service takes its lock, warms up (about a second, more under load), then listens. A lock
+# held longer than this with no socket is stuck (the lock wait plus the start race, as before).
+STUCK_LOCK_SECONDS = 5.0
 SERVICE_MODULE = b"claude_guard.entry.service"
 # How hooks start it (-I), and how tests start one with a PYTHONPATH shim.
 SERVICE_ARGS = ([b"-I", b"-m", SERVICE_MODULE], [b"-m", SERVICE_MODULE])
 _start_lock: list[int] = []  # held open (and so locked) until this process exits
 
 
-def may_start_service(run_dir: str) -> bool:
-    """Whether this hook is the one to start the service: none is running or starting (its
-    lock is free) and no other hook has taken the start lock."""
+START = "start"  # this hook starts the service
+SERVICE_LOCKED = "service-locked"  # a service holds its lock: up, warming up, or stuck
+WAIT = "wait"  # another hook is starting it
+
+
+def start_turn(run_dir: str) -> str:
+    """Whether this hook is the one to start the service: START when no service holds its lock
+    and no other hook has taken the start lock (kept until this process exits)."""
     import fcntl
 
     try:  # noqa: SIM105
@@ -651,21 +667,21 @@ def may_start_service(run_dir: str) -> bool:
     except OSError:
         pass
     if not private_dir_ok(run_dir):
-        return False
+        return WAIT
     try:
         fd = os.open(os.path.join(run_dir, START_LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:
-        return True  # no lock to be had: start it, as before there was one
+        return START  # no lock to be had: start it, as before there was one
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         os.close(fd)
-        return False  # another hook is starting it
+        return WAIT
     if lock_is_held(os.path.join(run_dir, SERVICE_LOCK_NAME)):
         os.close(fd)
-        return False  # a service is up or on its way: wait for its socket
+        return SERVICE_LOCKED
     _start_lock.append(fd)
-    return True
+    return START
 
 
 def lock_is_held(path: str) -> bool:

@@ -210,12 +210,17 @@ class Service:
     def _import_spool(self) -> None:
         """Bring the hooks' spooled last-resort records into the trail (record/spool.py)."""
         home = Environment.from_env(self.env).guard_home
-        with self._decide:  # not while a decision writes its own record
-            try:
-                done = import_spool(home.spool_dir, open_audit_log(home))
-            except (AuditError, OSError) as exc:
-                self.log(f"spool import failed: {type(exc).__name__}")
-                return
+        # Not while a decision runs (it imports the spool itself before its record), and never
+        # waiting for one: a stuck decision must not stop the accept loop from noticing it.
+        if not self._decide.acquire(blocking=False):
+            return
+        try:
+            done = import_spool(home.spool_dir, open_audit_log(home))
+        except (AuditError, OSError) as exc:
+            self.log(f"spool import failed: {type(exc).__name__}")
+            return
+        finally:
+            self._decide.release()
         if done.imported or done.bad:
             self.log(f"spool: {done.imported} imported, {done.bad} unreadable set aside")
 
