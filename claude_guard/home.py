@@ -51,6 +51,11 @@ class GuardHome:
         return self.root / "audit"
 
     @property
+    def spool_dir(self) -> Path:
+        """Last-resort records the hook script could not write to the trail (record/spool.py)."""
+        return self.root / "spool"
+
+    @property
     def sessions_dir(self) -> Path:
         return self.root / "sessions"
 

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from claude_guard.answer.redaction import updated_output_answer, withhold_all
+from claude_guard.answer.redaction import WITHHELD, updated_output_answer, withhold_all
 from claude_guard.decide.decision import Decision
 from claude_guard.policy.schema import Action
 
@@ -69,7 +69,7 @@ def block(reason: str) -> HookAnswer:
 def failure_answer(message: str, payload: dict[str, Any]) -> HookAnswer:
     """A call that could not be decided: a deny; or, after a tool ran, its whole output
     withheld in the tool's own shape (exit 2 there would only add feedback)."""
-    withheld = withheld_output(payload)
+    withheld = withheld_output(payload, message)
     if withheld is not None:
         return HookAnswer(
             EXIT_ALLOW, stdout=json.dumps(withheld), stderr=f"claude-guard: {message}\n"
@@ -77,10 +77,19 @@ def failure_answer(message: str, payload: dict[str, Any]) -> HookAnswer:
     return block(message)
 
 
-def withheld_output(payload: dict[str, Any]) -> dict[str, Any] | None:
-    """The answer that withholds a tool's output, or None when no tool has run."""
-    if payload.get("hook_event_name") != "PostToolUse" or "tool_response" not in payload:
+def withheld_output(payload: dict[str, Any], message: str = "") -> dict[str, Any] | None:
+    """The answer that withholds a tool's output, or None when no tool has run. When the output
+    cannot be given back in the tool's shape (the event did not parse, or its response could
+    not be walked), the client would ignore the replacement: `continue: false` then ends the
+    turn before the model gets the tool's result (seen on clients 2.1.197 and 2.1.332)."""
+    if payload.get("hook_event_name") != "PostToolUse":
         return None
     tool = payload.get("tool_name")
-    withheld = withhold_all(tool if isinstance(tool, str) else "", payload["tool_response"])
-    return updated_output_answer(withheld)
+    if "tool_response" in payload:
+        withheld = withhold_all(tool if isinstance(tool, str) else "", payload["tool_response"])
+    else:
+        withheld = WITHHELD
+    answer = updated_output_answer(withheld)
+    if withheld == WITHHELD:
+        answer |= {"continue": False, "stopReason": f"claude-guard: {message}"}
+    return answer

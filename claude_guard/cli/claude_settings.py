@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,16 @@ def settings_path(scope: str, user_home: str, project_dir: Path | None = None) -
     raise SettingsError(f"unknown scope {scope!r} (use user or project)")
 
 
-def hook_command(python: str, script: Path) -> str:
+def hook_command(python: str, script: Path, event: str | None = None) -> str:
     # -I: isolated mode, so PYTHONPATH or a user site-packages cannot change what the hook runs.
     # -S: no site-packages at start-up; the thin client needs none, and only its in-process
     # fallback loads them.
-    return f"{shlex.quote(python)} -I -S {shlex.quote(str(script))}"
+    # The event as the argument: a hook that cannot parse its event (too large, too deep, stdin
+    # cut short) still knows whether a tool already ran, and so withholds its output instead of
+    # denying (which after a tool ran would let the output through). Without it (registrations
+    # made before), the hook goes by the event alone.
+    command = f"{shlex.quote(python)} -I -S {shlex.quote(str(script))}"
+    return f"{command} {event}" if event else command
 
 
 def is_ours(hook: Any) -> bool:
@@ -65,15 +71,17 @@ def read_settings(path: Path) -> dict[str, Any]:
     return data
 
 
-def with_hooks(settings: dict[str, Any], command: str) -> dict[str, Any]:
-    """`settings` with claude-guard registered for every event, and nothing else changed."""
+def with_hooks(settings: dict[str, Any], command: str | Callable[[str], str]) -> dict[str, Any]:
+    """`settings` with claude-guard registered for every event, and nothing else changed.
+    `command` is the hook command, or makes it for each event (see hook_command)."""
     merged = without_hooks(settings)
     hooks = merged.setdefault("hooks", {})
     if not isinstance(hooks, dict):
         raise SettingsError("settings 'hooks' is not an object; nothing was changed")
     for event, matcher in HOOK_EVENTS.items():
+        line = command if isinstance(command, str) else command(event)
         group: dict[str, Any] = {
-            "hooks": [{"type": "command", "command": command, "timeout": HOOK_TIMEOUT_SECONDS}]
+            "hooks": [{"type": "command", "command": line, "timeout": HOOK_TIMEOUT_SECONDS}]
         }
         if matcher is not None:
             group = {"matcher": matcher, **group}
@@ -119,7 +127,7 @@ def write_settings(path: Path, settings: dict[str, Any]) -> None:
     atomic_write(path, text.encode("utf-8"), mode)
 
 
-def install_hooks(path: Path, command: str) -> None:
+def install_hooks(path: Path, command: str | Callable[[str], str]) -> None:
     write_settings(path, with_hooks(read_settings(path), command))
 
 

@@ -276,7 +276,7 @@ def install(scope: str, project_dir: Path | None) -> None:
     home.load_key()
     target = settings_path(scope, Environment.from_env().user_home, project_dir)
     try:
-        install_hooks(target, hook_command(sys.executable, script))
+        install_hooks(target, lambda event: hook_command(sys.executable, script, event))
     except SettingsError as exc:
         _fail(str(exc), 1)
     _stop_service(home)  # it would go on deciding with the code it was started with

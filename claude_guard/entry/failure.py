@@ -16,11 +16,16 @@ from claude_guard.record.record import Decider, failure_record, write_record
 
 
 def fail_answer(
-    raw: bytes, message: str, record: bool = True, decision_id: str | None = None
+    raw: bytes,
+    message: str,
+    record: bool = True,
+    decision_id: str | None = None,
+    event_kind: str | None = None,
 ) -> HookAnswer:
     """A deny, or after a tool ran its output withheld; recorded unless `record` is False
-    (the service that claimed the call records it)."""
-    payload = plain_payload(raw)
+    (the service that claimed the call records it). `event_kind` is the event the hook's
+    registration names, for an event that does not parse."""
+    payload = plain_payload(raw) or ({"hook_event_name": event_kind} if event_kind else {})
     answer = failure_answer(message, payload)
     if not record:
         return answer

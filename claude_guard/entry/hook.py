@@ -53,6 +53,7 @@ def run_hook(
     claim: Claim | None = None,
     hook_pid: int | None = None,
     decision_id: str | None = None,
+    event_kind: str | None = None,
     fingerprint_key: bytes | None = None,
     recorder: Recorder | None = None,
     environment: Environment | None = None,
@@ -63,7 +64,9 @@ def run_hook(
     without it everything is built for this one call. `claim` is called right before the
     decision takes effect: the service and a hook client that gave up waiting on it both decide
     the same call, and only the one that claims it first applies, records and answers it (see
-    service.py). `decision_id` is the id the hook client made for the call.
+    service.py). `decision_id` is the id the hook client made for the call. `event_kind` is
+    the event its registration names (the hook's argument): a PostToolUse that cannot be
+    parsed still gets its output withheld, not a deny that would let the output through.
 
     A managed system service decides as the user but keeps the keys and the trail to itself:
     it passes the `fingerprint_key` and a `recorder` that hands each record back to it. Without
@@ -73,7 +76,7 @@ def run_hook(
     started = time.monotonic()
     environment = environment or Environment.from_env(env)
     decider = Decider("hook" if warm is None else "service", decision_id, hook_pid)
-    payload: dict[str, Any] = {}
+    payload: dict[str, Any] = {"hook_event_name": event_kind} if event_kind else {}
     try:
         payload = decode_event(raw)
         event = validate_event(payload)

@@ -36,7 +36,9 @@ from claude_guard.context import CONTEXT_VARIABLES, IDENTITY_VARIABLES, Environm
 from claude_guard.entry import wire as runtime
 from claude_guard.entry.hook import internal_error, run_hook
 from claude_guard.entry.warm import WarmState
+from claude_guard.record.audit_log import AuditError, open_audit_log
 from claude_guard.record.record import ClaimedElsewhere
+from claude_guard.record.spool import import_spool
 from claude_guard.route import PROVIDER_FLAG_PREFIX
 
 # What a request may carry from the client's environment. The identity variables pick the
@@ -51,6 +53,8 @@ HUNG_DECISION_SECONDS = float(os.environ.get("CLAUDE_GUARD_SERVICE_HUNG_SECONDS"
 CLAIM_MAX_AGE_SECONDS = 600.0
 LOCK_WAIT_SECONDS = 3.0
 DEFAULT_IDLE_SECONDS = 900.0
+# Last-resort records spooled by hooks join the trail this soon even if no decision follows.
+SPOOL_IMPORT_SECONDS = 10.0
 
 
 class BadRequest(Exception):
@@ -87,6 +91,7 @@ class Service:
             os.close(lock)
             return 0  # another instance runs or is starting: clients will reach that one
         self.warm_up()
+        self._import_spool()
         server = self._bind()
         self.log(f"started pid={os.getpid()} idle={self.idle_seconds:g}s")
         try:
@@ -146,7 +151,7 @@ class Service:
             pass
 
     def _accept_loop(self, server: socket.socket) -> None:
-        last_sweep = 0.0
+        last_sweep = last_import = 0.0
         while not self._stopping.is_set():
             # Checked on every turn, not only when idle: clients keep arriving while a decision
             # hangs (each then decides in-process), and this service must still make way.
@@ -158,6 +163,9 @@ class Service:
                 if reason:
                     self.log(f"exiting: {reason}")
                     return
+                if time.monotonic() - last_import > SPOOL_IMPORT_SECONDS:
+                    self._import_spool()
+                    last_import = time.monotonic()
                 if time.monotonic() - last_sweep > 60:
                     self._sweep_claims()
                     last_sweep = time.monotonic()
@@ -198,6 +206,23 @@ class Service:
                     os.unlink(entry.path)
         except OSError:
             pass
+
+    def _import_spool(self) -> None:
+        """Bring the hooks' spooled last-resort records into the trail (record/spool.py)."""
+        home = Environment.from_env(self.env).guard_home
+        # Not while a decision runs (it imports the spool itself before its record), and never
+        # waiting for one: a stuck decision must not stop the accept loop from noticing it.
+        if not self._decide.acquire(blocking=False):
+            return
+        try:
+            done = import_spool(home.spool_dir, open_audit_log(home))
+        except (AuditError, OSError) as exc:
+            self.log(f"spool import failed: {type(exc).__name__}")
+            return
+        finally:
+            self._decide.release()
+        if done.imported or done.bad:
+            self.log(f"spool: {done.imported} imported, {done.bad} unreadable set aside")
 
     def log(self, message: str) -> None:
         """Lifecycle lines only: never an event, a path from one, or an exception message."""
@@ -259,6 +284,7 @@ class Service:
                     claim=lambda: self._claim(request_id),
                     hook_pid=hook_pid or None,
                     decision_id=request_id,
+                    event_kind=event_kind_of(meta),
                 )
             finally:
                 self._deciding_since = None
@@ -348,6 +374,12 @@ def peer_credentials(conn: socket.socket) -> tuple[int, int]:
         creds = conn.getsockopt(0, socket.LOCAL_PEERCRED, struct.calcsize("2I"))
         return 0, int(struct.unpack("2I", creds[:8])[1])
     raise OSError(errno.ENOTSUP, "peer credentials are not available on this platform")
+
+
+def event_kind_of(meta: Mapping[str, str]) -> str | None:
+    """The event kind the hook's registration names, if the client sent a plausible one."""
+    kind = meta.get("event_kind", "")
+    return kind if kind.isalnum() and len(kind) <= 64 else None
 
 
 def _max_rss_kb() -> int:

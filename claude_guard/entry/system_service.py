@@ -48,6 +48,7 @@ from claude_guard.entry.hook import internal_error, run_hook
 from claude_guard.entry.service import (
     BadRequest,
     encode_response,
+    event_kind_of,
     peer_credentials,
     read_request,
 )
@@ -56,6 +57,7 @@ from claude_guard.home import GuardHome, KeyFileError, derive_key, load_or_creat
 from claude_guard.managed import ManagedLayout
 from claude_guard.record.audit_log import AuditError, AuditLog
 from claude_guard.record.record import ClaimedElsewhere
+from claude_guard.record.spool import import_spool
 from claude_guard.route import (
     CREDENTIAL_VARIABLES,
     PROVIDER_FLAG_PREFIX,
@@ -66,6 +68,9 @@ from claude_guard.route import (
 READ_TIMEOUT_SECONDS = 5.0
 CLAIM_MAX_AGE_SECONDS = 600.0
 WORKER_IDLE_SECONDS = 1800.0
+# How often spooled last-resort records are signed into the trail, idle workers retired and
+# old claims forgotten.
+SWEEP_SECONDS = 10.0
 _REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 # What a request may carry from the client's environment. Nothing that says where policy, keys
 # or the trail live: on a managed machine those are root's, whatever the environment says.
@@ -108,6 +113,7 @@ class SystemService:
         # here so that exactly one side records it; nobody can remove another's claim.
         _root_dir(self.claims, 0o1733)
         _root_dir(self.layout.audit_dir, 0o755)
+        _root_dir(self.layout.spool_dir, 0o1733)
 
     def bind(self) -> socket.socket:
         path = self.layout.system_socket
@@ -129,6 +135,7 @@ class SystemService:
         self.log(f"started pid={os.getpid()}")
         selector = selectors.DefaultSelector()
         selector.register(server, selectors.EVENT_READ, None)
+        self.import_spool()
         last_sweep = time.monotonic()
         while not self._stopping:
             for key, _ in selector.select(timeout=1.0):
@@ -136,7 +143,8 @@ class SystemService:
                     self._accept(server, selector)
                 else:
                     self._take_record(key.data, selector)
-            if time.monotonic() - last_sweep > 60:
+            if time.monotonic() - last_sweep > SWEEP_SECONDS:
+                self.import_spool()
                 self._sweep(selector)
                 last_sweep = time.monotonic()
         server.close()
@@ -281,6 +289,18 @@ class SystemService:
                 if entry.stat(follow_symlinks=False).st_mtime < cutoff:
                     os.unlink(entry.path)
 
+    def import_spool(self) -> None:
+        """Records hooks left in the shared spool when this service did not answer them, each
+        stamped with who wrote it (the file's owner: the one thing a writer cannot forge)."""
+        log = AuditLog(self.layout.audit_dir, self.audit_key)
+        try:
+            result = import_spool(self.layout.spool_dir, log, _spool_owner)
+        except (OSError, AuditError) as exc:
+            self.log(f"spool import failed: {type(exc).__name__}")
+            return
+        if result.imported or result.bad:
+            self.log(f"spool: {result.imported} imported, {result.bad} bad")
+
     # ------------------------------------------------------------------------- shared
 
     def environment_for(self, home: str, env: Mapping[str, str]) -> Environment:
@@ -379,6 +399,7 @@ class WorkerProcess:
                 fingerprint_key=self.service.fingerprint_key,
                 recorder=self.send_record,
                 environment=self.service.environment_for(self.user.pw_dir, env),
+                event_kind=event_kind_of(meta),
             )
         return encode_response(wire.ANSWERED, answer)
 
@@ -417,6 +438,14 @@ def _can_regain_root() -> bool:
     except PermissionError:
         return False
     return True
+
+
+def _spool_owner(info: os.stat_result) -> dict[str, Any]:
+    try:
+        user = pwd.getpwuid(info.st_uid).pw_name
+    except KeyError:
+        user = str(info.st_uid)
+    return {"user": user}
 
 
 def _read_exact(sock: socket.socket, size: int) -> bytes:

@@ -58,6 +58,8 @@ AUDIT_FIELDS = (
     "decision_id",
     "hook_pid",
     "route",
+    "spooled",  # a last-resort record the hook left in the spool (record/spool.py)
+    "decided_at",  # when a spooled decision was made; `time` is when it joined the trail
 )
 CHAIN_FIELDS = ("seq", "prev", "mac")
 GENESIS = "0" * 64

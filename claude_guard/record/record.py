@@ -19,6 +19,7 @@ from claude_guard.event.models import AnyEvent, is_client_event
 from claude_guard.home import GuardHome
 from claude_guard.policy.merge import EffectivePolicy
 from claude_guard.record.audit_log import open_audit_log
+from claude_guard.record.spool import import_quietly
 
 ID_FIELDS = ("session_id", "prompt_id", "tool_use_id", "agent_id", "agent_type")
 MAX_FINDINGS_RECORDED = 50
@@ -147,4 +148,7 @@ def write_record(
     """Append the record to the audit trail (raises AuditError: the caller then denies).
     `key` is the installation key when the caller already read it for this call."""
     record["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
-    open_audit_log(home, key).record(**record)
+    log = open_audit_log(home, key)
+    # Decisions the hook's last resort spooled are older than this one: they go first.
+    import_quietly(home.spool_dir, log)
+    log.record(**record)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from claude_guard.cli.claude_settings import (
     HOOK_EVENTS,
     SettingsError,
+    hook_command,
     install_hooks,
     is_ours,
     uninstall_hooks,
@@ -96,3 +98,16 @@ def test_a_symlinked_settings_file_stays_a_link_and_keeps_its_text(tmp_path: Pat
     assert link.is_symlink()
     assert _ours(json.loads(dotfiles.read_text()))["SessionEnd"] == 1
     assert "Grüße ✓" in dotfiles.read_text(encoding="utf-8")
+
+
+def test_each_event_registration_names_its_event_and_replaces_an_old_one() -> None:
+    """The hook learns from its argument that a tool already ran, even when it cannot parse the
+    event; a registration made before (no argument) is recognised and replaced."""
+    script = Path("/h/.claude-guard/hooks/claude_guard_hook.py")
+    old = with_hooks(EXISTING, hook_command("/usr/bin/python3", script))
+    merged = with_hooks(old, lambda event: hook_command("/usr/bin/python3", script, event))
+    assert _ours(merged) == {**{e: 1 for e in HOOK_EVENTS}, "Stop": 0}
+    for event in HOOK_EVENTS:
+        ours = [h["command"] for g in merged["hooks"][event] for h in g["hooks"] if is_ours(h)]
+        command = ours[0]
+        assert shlex.split(command) == ["/usr/bin/python3", "-I", "-S", str(script), event]

@@ -325,3 +325,51 @@ def test_a_worker_its_user_kills_is_replaced_and_its_memory_stays_closed(
     assert ask(layout, developer, read_event(project, ".env"), project)[:2] == ("A", 2)
     assert ask(layout, developer, read_event(project, "README.md"), project)[:2] == ("A", 0)
     assert _workers_of(developer) not in ([], [worker])
+
+
+def test_a_record_a_user_spooled_is_signed_into_the_trail_as_theirs(
+    layout: ManagedLayout, developer: pwd.struct_passwd, service: Any
+) -> None:
+    """What a hook's last resort leaves in the shared spool joins the trail, stamped with the
+    file's owner; the fields a writer may not set (a user, an allow) make the file bad."""
+    module = _hook_module()
+    decision_id = os.urandom(16).hex()
+    record = {
+        "event": "PreToolUse",
+        "tool": "Bash",
+        "decision": "deny",
+        "decided_by": "hook",
+        "decision_id": decision_id,
+        "reason": "the claude-guard system service gave no answer; denied",
+        "spooled": True,
+    }
+    forged_id = os.urandom(16).hex()
+    forged = {**record, "decision_id": forged_id, "user": "root", "decision": "allow"}
+    code = (
+        "import json, sys, importlib.util as u\n"
+        "spec = u.spec_from_file_location('h', sys.argv[1]); m = u.module_from_spec(spec)\n"
+        "spec.loader.exec_module(m)\n"
+        "for r in json.loads(sys.argv[3]): m.spool_record(sys.argv[2], r)\n"
+    )
+    script = REPO / "hooks" / "claude_guard_hook.py"
+    subprocess.run(
+        [
+            *("runuser", "-u", developer.pw_name, "--", SYSTEM_PYTHON, "-I", "-c", code),
+            *(str(script), str(layout.spool_dir), json.dumps([record, forged])),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    assert module.is_identifier(decision_id)
+    end = time.monotonic() + 30
+    while not any(r.get("decision_id") == decision_id for r in records(layout)):
+        assert time.monotonic() < end, "the spooled record was not imported"
+        time.sleep(0.5)
+    [imported] = [r for r in records(layout) if r.get("decision_id") == decision_id]
+    assert (imported["user"], imported["spooled"], imported["decision"]) == (
+        developer.pw_name,
+        True,
+        "deny",
+    )
+    assert not any(r.get("decision_id") == forged_id for r in records(layout))
+    assert verify_chain(layout.audit_dir, layout.audit_key.read_bytes()).problems == []
