@@ -45,10 +45,12 @@ REQUIRED_VALUES: dict[tuple[str, ...], Any] = {
 HOOK_KILLERS = ("disableAllHooks",)
 
 
-def managed_hook_entry(layout: ManagedLayout) -> dict[str, Any]:
+def managed_hook_entry(layout: ManagedLayout, event: str | None = None) -> dict[str, Any]:
+    """`event` goes on the command line, so a hook that cannot parse its event still knows a
+    tool already ran (and withholds its output rather than denying)."""
     return {
         "type": "command",
-        "command": hook_command(str(layout.python), layout.hook_script),
+        "command": hook_command(str(layout.python), layout.hook_script, event),
         "timeout": HOOK_TIMEOUT_SECONDS,
         "onFailure": ON_FAILURE,
     }
@@ -57,10 +59,9 @@ def managed_hook_entry(layout: ManagedLayout) -> dict[str, Any]:
 def drop_in_settings(layout: ManagedLayout, policy: EffectivePolicy) -> dict[str, Any]:
     """The whole drop-in. `env` is left alone: forcing variables on every user is the
     organisation's call, not the guard's."""
-    entry = managed_hook_entry(layout)
     hooks: dict[str, list[dict[str, Any]]] = {}
     for event, matcher in MANAGED_HOOK_EVENTS.items():
-        group: dict[str, Any] = {"hooks": [dict(entry)]}
+        group: dict[str, Any] = {"hooks": [managed_hook_entry(layout, event)]}
         if matcher is not None:
             group = {"matcher": matcher, **group}
         hooks[event] = [group]

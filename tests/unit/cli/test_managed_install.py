@@ -148,7 +148,7 @@ def test_drop_in_registers_every_event_and_blocks_when_the_hook_cannot_run(
         assert group["hooks"] == [
             {
                 "type": "command",
-                "command": f"{layout.python} -I -S {layout.hook_script}",
+                "command": f"{layout.python} -I -S {layout.hook_script} {event}",
                 "timeout": 30,
                 "onFailure": "block",
             }
