@@ -155,9 +155,11 @@ def policy_validate(files: tuple[Path, ...]) -> None:
             failed = True
             continue
         extends = f", extends {loaded.policy.extends}" if loaded.policy.extends else ""
+        client = loaded.policy.client.min_version if loaded.policy.client else None
+        minimum = f", Claude Code {client} or newer" if client else ""
         click.echo(
             f"ok: {path} ({layer}, version {loaded.policy.version}, "
-            f"{len(loaded.policy.paths)} path rules{extends})"
+            f"{len(loaded.policy.paths)} path rules{extends}{minimum})"
         )
     if not files and not failed:
         failed = not _validate_together(ctx)
