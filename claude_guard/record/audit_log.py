@@ -58,6 +58,9 @@ AUDIT_FIELDS = (
     "decision_id",
     "hook_pid",
     "route",
+    "client_version",
+    "posture",
+    "heartbeat_minutes",
 )
 CHAIN_FIELDS = ("seq", "prev", "mac")
 GENESIS = "0" * 64
