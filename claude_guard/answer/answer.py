@@ -32,6 +32,9 @@ NEXT_STEP = {
 }
 
 
+CLIENT_TOO_OLD = "client:min_version"
+
+
 @dataclass(frozen=True)
 class HookAnswer:
     exit_code: int
@@ -61,7 +64,9 @@ def render(event_name: str, decision: Decision, updated_output: Any = None) -> H
         }
         return HookAnswer(EXIT_ALLOW, stdout=json.dumps(answer))
     # Deny — and `ask` where the event has no way to ask. Exit 2 blocks tool calls and prompts.
-    return block(decision.reason + NEXT_STEP.get(event_name, ""))
+    # A client too old is not about the content: its reason already says what to do.
+    next_step = "" if CLIENT_TOO_OLD in decision.rule_ids else NEXT_STEP.get(event_name, "")
+    return block(decision.reason + next_step)
 
 
 def session_notice(text: str) -> dict[str, Any]:
