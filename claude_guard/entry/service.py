@@ -35,8 +35,13 @@ from claude_guard.answer.answer import HookAnswer
 from claude_guard.context import CONTEXT_VARIABLES, IDENTITY_VARIABLES, Environment
 from claude_guard.entry import wire as runtime
 from claude_guard.entry.hook import internal_error, run_hook
+from claude_guard.entry.posture import session_posture
 from claude_guard.entry.warm import WarmState
-from claude_guard.record.record import ClaimedElsewhere
+from claude_guard.managed import ManagedLayout
+from claude_guard.policy.loader import PolicyError, layer_sources
+from claude_guard.policy.schema import BUILTIN_HEARTBEAT_MINUTES
+from claude_guard.record.audit_log import AuditError
+from claude_guard.record.record import ClaimedElsewhere, Decider, heartbeat_record, write_record
 from claude_guard.route import PROVIDER_FLAG_PREFIX
 
 # What a request may carry from the client's environment. The identity variables pick the
@@ -59,7 +64,12 @@ class BadRequest(Exception):
 
 class Service:
     def __init__(
-        self, home: Path, idle_seconds: float, env: Mapping[str, str] | None = None
+        self,
+        home: Path,
+        idle_seconds: float,
+        env: Mapping[str, str] | None = None,
+        heartbeat_seconds: float | None = None,
+        layout: ManagedLayout | None = None,
     ) -> None:
         self.home = home
         self.env = dict(os.environ if env is None else env)
@@ -76,6 +86,10 @@ class Service:
         self._stopping = threading.Event()
         self._socket_ino = 0
         self._server: socket.socket | None = None
+        # None: the policy's audit.heartbeat_minutes, read whenever one is due.
+        self.heartbeat_seconds = heartbeat_seconds
+        self.layout = layout or ManagedLayout.system()
+        self._next_heartbeat = 0.0  # the first as soon as the service listens
 
     # ------------------------------------------------------------------------- lifecycle
 
@@ -151,6 +165,7 @@ class Service:
             # Checked on every turn, not only when idle: clients keep arriving while a decision
             # hangs (each then decides in-process), and this service must still make way.
             self._exit_if_hung()
+            self._heartbeat_if_due()
             try:
                 conn, _ = server.accept()
             except TimeoutError:
@@ -177,6 +192,35 @@ class Service:
         if deciding is not None and time.monotonic() - deciding > HUNG_DECISION_SECONDS:
             self.log(f"a decision has run for over {HUNG_DECISION_SECONDS:g}s; exiting")
             os._exit(70)
+
+    def _heartbeat_if_due(self) -> None:
+        now = time.monotonic()
+        if now < self._next_heartbeat:
+            return
+        interval = self.heartbeat()
+        self._next_heartbeat = now + interval
+
+    def heartbeat(self) -> float:
+        """Write one heartbeat record; the seconds until the next is due. Posture here is what
+        does not depend on a client (entry/posture.py); a policy that cannot be loaded is
+        itself posture, and the heartbeat is still written."""
+        environment = Environment.from_env(self.env)
+        sources = layer_sources(None, environment.managed_policy, environment.guard_home)
+        posture = [p.check for p in session_posture(self.layout)]
+        policy = None
+        try:
+            policy = self.warm.policy(sources)
+        except PolicyError:
+            posture.append("policy")
+        record = heartbeat_record(policy, posture, Decider("service"))
+        try:
+            write_record(environment.guard_home, record, time.monotonic())
+        except AuditError as exc:
+            self.log(f"heartbeat not recorded: {exc}")
+        if self.heartbeat_seconds is not None:
+            return self.heartbeat_seconds
+        minutes = policy.heartbeat_minutes if policy else BUILTIN_HEARTBEAT_MINUTES
+        return minutes * 60.0
 
     def _reason_to_exit(self) -> str | None:
         deciding = self._deciding_since
@@ -396,6 +440,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--idle", type=float, default=None, help="exit after this many idle seconds (0: never)"
     )
+    parser.add_argument(
+        "--heartbeat",
+        type=float,
+        default=None,
+        help="seconds between heartbeat records (default: the policy's audit.heartbeat_minutes)",
+    )
     args = parser.parse_args(argv)
     idle = args.idle
     if idle is None:
@@ -404,7 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     # close-on-exec: a pipe end held here would keep the client waiting for EOF until we exit.
     os.closerange(3, 1024)
     os.chdir("/")  # hold no directory of the user's busy; every path in an event is absolute
-    return Service(Environment.from_env().guard_home.root, idle).serve()
+    home = Environment.from_env().guard_home.root
+    return Service(home, idle, heartbeat_seconds=args.heartbeat).serve()
 
 
 if __name__ == "__main__":
