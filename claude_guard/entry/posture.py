@@ -9,6 +9,7 @@ cannot even be stat'ed by a developer, which is exactly what the check wants to 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shlex
@@ -114,7 +115,8 @@ def managed_hooks_check(
     fix = f"{REINSTALL} (it writes {layout.drop_in})"
     if not layout.drop_in.is_file():
         return Check(name, "fail", f"{layout.drop_in} is missing", fix)
-    missing = [e for e in events if not _registered(settings, e, layout)]
+    ours = (str(layout.python), str(layout.hook_script))
+    missing = [e for e in events if not _registered(settings, e, ours)]
     if missing:
         return Check(
             name,
@@ -127,7 +129,7 @@ def managed_hooks_check(
 
 
 def _registered(
-    settings: Iterable[tuple[Path, dict[str, Any]]], event: str, layout: ManagedLayout
+    settings: Iterable[tuple[Path, dict[str, Any]]], event: str, ours: tuple[str, str]
 ) -> bool:
     for _, data in settings:
         hooks = data.get("hooks")
@@ -135,23 +137,27 @@ def _registered(
         for group in groups if isinstance(groups, list) else []:
             entries = group.get("hooks") if isinstance(group, dict) else None
             for hook in entries if isinstance(entries, list) else []:
-                if _is_managed_hook(hook, layout):
+                if _is_managed_hook(hook, *ours):
                     return True
     return False
 
 
-def _is_managed_hook(hook: Any, layout: ManagedLayout) -> bool:
+def _is_managed_hook(hook: Any, python: str, script: str) -> bool:
     """Our hook script, run by the isolated interpreter named by its absolute path (a hook
     inherits the developer's PATH), with the client's fail-closed setting."""
     if not isinstance(hook, dict) or hook.get("onFailure") != "block":
         return False
+    words = _words(str(hook.get("command", "")))
+    return len(words) >= 2 and words[0] == python and script in words[1:]
+
+
+@functools.lru_cache(maxsize=64)
+def _words(command: str) -> tuple[str, ...]:
+    """The command's words (cached: the drop-in repeats one command for every event)."""
     try:
-        words = shlex.split(str(hook.get("command", "")))
+        return tuple(shlex.split(command))
     except ValueError:
-        return False
-    return (
-        len(words) >= 2 and words[0] == str(layout.python) and str(layout.hook_script) in words[1:]
-    )
+        return ()
 
 
 def managed_only_check(settings: Sequence[tuple[Path, dict[str, Any]]]) -> Check:
@@ -227,16 +233,17 @@ def _root_owned_problems(
     layout: ManagedLayout, paths: list[Path], secret: bool = False
 ) -> list[str]:
     """What is wrong with each path and with every directory above it up to the layout's root
-    (a writable parent lets the file be replaced)."""
+    (a writable parent lets the file be replaced). Plain strings: this runs at SessionStart."""
     problems: list[str] = []
-    seen: set[Path] = set()
-    for path in paths:
-        for target in (path, *_parents_within(path, layout.root)):
+    seen: set[str] = set()
+    root = str(layout.root)
+    for path in map(str, paths):
+        for target in (path, *_parents_within(path, root)):
             if target in seen:
                 continue
             seen.add(target)
             try:
-                info = target.stat()
+                info = os.stat(target)
             except OSError:
                 problems.append(f"{target} is missing")
                 continue
@@ -244,11 +251,18 @@ def _root_owned_problems(
     return problems
 
 
-def _parents_within(path: Path, root: Path) -> list[Path]:
-    return [p for p in path.parents if p != root and root in p.parents]
+def _parents_within(path: str, root: str) -> list[str]:
+    """The directories between `root` (excluded) and `path` (excluded)."""
+    base = root.rstrip("/")  # "" for "/"
+    parents = []
+    parent = os.path.dirname(path)
+    while parent.startswith(base + "/") and len(parent) > len(base) + 1:
+        parents.append(parent)
+        parent = os.path.dirname(parent)
+    return parents
 
 
-def _mode_problems(path: Path, info: os.stat_result, secret: bool) -> list[str]:
+def _mode_problems(path: str | Path, info: os.stat_result, secret: bool) -> list[str]:
     mode = stat.S_IMODE(info.st_mode)
     problems = []
     if info.st_uid != 0:

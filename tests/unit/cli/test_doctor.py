@@ -362,3 +362,11 @@ def test_nonessential_traffic_not_disabled_is_a_warning(machine: Machine) -> Non
     assert machine.failed() == []
     machine.environ["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1"
     assert machine.check("nonessential-traffic").status == "pass"
+
+
+def test_directories_above_a_file_are_checked_up_to_the_root_alone() -> None:
+    from claude_guard.entry.posture import _parents_within
+
+    assert _parents_within("/opt/claude-guard/venv", "/") == ["/opt/claude-guard", "/opt"]
+    assert _parents_within("/tmp/r/opt/claude-guard", "/tmp/r") == ["/tmp/r/opt"]
+    assert _parents_within("/elsewhere/x", "/tmp/r") == []
