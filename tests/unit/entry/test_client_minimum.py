@@ -105,3 +105,10 @@ def test_a_healthy_managed_install_starts_silently(guard: GuardEnv, tmp_path: Pa
     layout = build_managed_tree(tmp_path / "root")
     answer = _run(guard.event("SessionStart", source="startup"), NEW, layout)
     assert answer.exit_code == 0 and answer.stdout == ""
+
+
+def test_session_start_checks_every_event_the_install_registers() -> None:
+    from claude_guard.cli.claude_settings import HOOK_EVENTS
+    from claude_guard.entry.posture import GUARDED_EVENTS
+
+    assert set(GUARDED_EVENTS) <= set(HOOK_EVENTS)
