@@ -39,6 +39,7 @@ from claude_guard.entry.posture import session_posture
 from claude_guard.entry.warm import WarmState
 from claude_guard.managed import ManagedLayout
 from claude_guard.policy.loader import PolicyError, layer_sources
+from claude_guard.policy.merge import EffectivePolicy
 from claude_guard.policy.schema import BUILTIN_HEARTBEAT_MINUTES
 from claude_guard.record.audit_log import AuditError
 from claude_guard.record.record import ClaimedElsewhere, Decider, heartbeat_record, write_record
@@ -89,7 +90,7 @@ class Service:
         # None: the policy's audit.heartbeat_minutes, read whenever one is due.
         self.heartbeat_seconds = heartbeat_seconds
         self.layout = layout or ManagedLayout.system()
-        self._next_heartbeat = 0.0  # the first as soon as the service listens
+        self._next_heartbeat = float("inf")  # set when the service starts listening
 
     # ------------------------------------------------------------------------- lifecycle
 
@@ -102,6 +103,8 @@ class Service:
             return 0  # another instance runs or is starting: clients will reach that one
         self.warm_up()
         server = self._bind()
+        # The first one interval after the start: a service that lives shorter says nothing.
+        self._next_heartbeat = time.monotonic() + self.heartbeat_interval(self._policy()[0])
         self.log(f"started pid={os.getpid()} idle={self.idle_seconds:g}s")
         try:
             self._accept_loop(server)
@@ -204,23 +207,30 @@ class Service:
         """Write one heartbeat record; the seconds until the next is due. Posture here is what
         does not depend on a client (entry/posture.py); a policy that cannot be loaded is
         itself posture, and the heartbeat is still written."""
-        environment = Environment.from_env(self.env)
-        sources = layer_sources(None, environment.managed_policy, environment.guard_home)
-        posture = [p.check for p in session_posture(self.layout)]
-        policy = None
-        try:
-            policy = self.warm.policy(sources)
-        except PolicyError:
-            posture.append("policy")
+        policy, posture = self._policy()
+        posture = [*(p.check for p in session_posture(self.layout)), *posture]
         record = heartbeat_record(policy, posture, Decider("service"))
         try:
-            write_record(environment.guard_home, record, time.monotonic())
+            write_record(Environment.from_env(self.env).guard_home, record, time.monotonic())
         except AuditError as exc:
             self.log(f"heartbeat not recorded: {exc}")
+        return self.heartbeat_interval(policy)
+
+    def heartbeat_interval(self, policy: EffectivePolicy | None) -> float:
         if self.heartbeat_seconds is not None:
             return self.heartbeat_seconds
         minutes = policy.heartbeat_minutes if policy else BUILTIN_HEARTBEAT_MINUTES
         return minutes * 60.0
+
+    def _policy(self) -> tuple[EffectivePolicy | None, list[str]]:
+        """The policy outside any project (the org's, the default, the user's), or None and
+        the posture check it fails."""
+        environment = Environment.from_env(self.env)
+        sources = layer_sources(None, environment.managed_policy, environment.guard_home)
+        try:
+            return self.warm.policy(sources), []
+        except PolicyError:
+            return None, ["policy"]
 
     def _reason_to_exit(self) -> str | None:
         deciding = self._deciding_since

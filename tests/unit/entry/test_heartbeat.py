@@ -1,6 +1,7 @@
-"""The service's heartbeat: a record every interval while it runs (a short one injected here,
-the policy's audit.heartbeat_minutes otherwise), carrying host, user, policy version and hash
-and the posture that does not depend on a client; written even when the policy is broken."""
+"""The service's heartbeat: a record every interval while it runs, the first one interval after
+the start (a short interval injected here, the policy's audit.heartbeat_minutes otherwise),
+carrying host, user, policy version and hash and the posture that does not depend on a client;
+written even when the policy is broken."""
 
 from __future__ import annotations
 
