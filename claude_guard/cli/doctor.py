@@ -31,6 +31,7 @@ from typing import Any
 import click
 
 from claude_guard.cli.claude_settings import HOOK_EVENTS, SettingsError, is_ours, read_settings
+from claude_guard.cli.managed_settings import MANAGED_HOOK_EVENTS
 from claude_guard.context import Environment
 from claude_guard.entry.posture import (
     Check,
@@ -74,7 +75,7 @@ class Doctor:
     def run(self) -> list[Check]:
         checks = [self.install_check()]
         if self.managed:
-            checks += managed_checks(self.layout, tuple(HOOK_EVENTS))
+            checks += managed_checks(self.layout, tuple(MANAGED_HOOK_EVENTS))
             checks.append(self.system_service_check())
         else:
             checks.append(self.user_hooks_check())

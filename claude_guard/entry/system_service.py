@@ -69,7 +69,7 @@ WORKER_IDLE_SECONDS = 1800.0
 _REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 # What a request may carry from the client's environment. Nothing that says where policy, keys
 # or the trail live: on a managed machine those are root's, whatever the environment says.
-REQUEST_ENV = ("CLAUDE_PROJECT_DIR", *ROUTE_VARIABLES, *CREDENTIAL_VARIABLES)
+REQUEST_ENV = ("CLAUDE_PROJECT_DIR", "AI_AGENT", *ROUTE_VARIABLES, *CREDENTIAL_VARIABLES)
 MAX_RECORD_BYTES = 4 * 1024 * 1024
 RECORD_WRITTEN = b"\x01"
 RECORD_FAILED = b"\x00"
@@ -292,6 +292,7 @@ class SystemService:
             managed_policy=self.layout.org_policy,
             declared_project=env.get("CLAUDE_PROJECT_DIR"),
             route=model_route(env),
+            client_agent=env.get("AI_AGENT"),  # the client's version (entry/client_version.py)
         )
 
     def claim(self, request_id: str) -> bool:

@@ -8,7 +8,7 @@ import json
 import shlex
 from pathlib import Path
 
-from claude_guard.cli.claude_settings import HOOK_EVENTS
+from claude_guard.cli.managed_settings import MANAGED_HOOK_EVENTS
 from claude_guard.managed import ManagedLayout
 
 ORG_POLICY = "version: org-7\nextends: default\n"
@@ -43,7 +43,7 @@ def drop_in_settings(layout: ManagedLayout) -> dict[str, object]:
     hook = {"type": "command", "command": command, "timeout": 30, "onFailure": "block"}
     hooks = {
         event: [{**({"matcher": matcher} if matcher else {}), "hooks": [hook]}]
-        for event, matcher in HOOK_EVENTS.items()
+        for event, matcher in MANAGED_HOOK_EVENTS.items()
     }
     return {
         "hooks": hooks,
