@@ -25,9 +25,11 @@ from claude_guard.route import CREDENTIAL_VARIABLES, ROUTE_VARIABLES, model_rout
 # policy, keys and the audit trail live); a service only answers requests that agree with it.
 # Of the credentials only their presence travels to the service (the hook sends "1").
 IDENTITY_VARIABLES = ("HOME", "CLAUDE_GUARD_HOME", "CLAUDE_GUARD_MANAGED_POLICY")
+# AI_AGENT names the client and its version (entry/client_version.py).
 CONTEXT_VARIABLES = (
     *IDENTITY_VARIABLES,
     "CLAUDE_PROJECT_DIR",
+    "AI_AGENT",
     *ROUTE_VARIABLES,
     *CREDENTIAL_VARIABLES,
 )
@@ -40,6 +42,7 @@ class Environment:
     managed_policy: Path
     declared_project: str | None  # $CLAUDE_PROJECT_DIR, which Claude Code sets for hooks
     route: str  # where the client sends the conversation (route.py)
+    client_agent: str | None = None  # $AI_AGENT, which Claude Code sets for hooks
 
     @classmethod
     def from_env(
@@ -63,6 +66,7 @@ class Environment:
             managed_policy=managed_policy_path(environ, layout),
             declared_project=environ.get("CLAUDE_PROJECT_DIR"),
             route=model_route(environ),
+            client_agent=environ.get("AI_AGENT"),
         )
 
     def for_call(self, cwd: str) -> CallContext:

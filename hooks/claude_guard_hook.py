@@ -62,6 +62,7 @@ REQUEST_ENV = (
     "CLAUDE_GUARD_HOME",
     "CLAUDE_GUARD_MANAGED_POLICY",
     "CLAUDE_PROJECT_DIR",
+    "AI_AGENT",  # the client's name and version (claude_guard/entry/client_version.py)
     # The model route (claude_guard/route.py); any other CLAUDE_CODE_USE_* flag goes too.
     "CLAUDE_CODE_USE_BEDROCK",
     "CLAUDE_CODE_USE_VERTEX",

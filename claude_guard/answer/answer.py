@@ -32,6 +32,9 @@ NEXT_STEP = {
 }
 
 
+CLIENT_TOO_OLD = "client:min_version"
+
+
 @dataclass(frozen=True)
 class HookAnswer:
     exit_code: int
@@ -43,6 +46,8 @@ def render(event_name: str, decision: Decision, updated_output: Any = None) -> H
     """The answer in the form Claude Code acts on for this event. `updated_output` is the tool's
     redacted output when the decision redacts (rendered once placeholders were assigned)."""
     action = decision.enforced
+    if decision.notice is not None and event_name == "SessionStart":
+        return HookAnswer(EXIT_ALLOW, stdout=json.dumps(session_notice(decision.notice)))
     if decision.verdict == "redact":
         return HookAnswer(EXIT_ALLOW, stdout=json.dumps(updated_output_answer(updated_output)))
     if action is Action.ALLOW:
@@ -59,7 +64,19 @@ def render(event_name: str, decision: Decision, updated_output: Any = None) -> H
         }
         return HookAnswer(EXIT_ALLOW, stdout=json.dumps(answer))
     # Deny — and `ask` where the event has no way to ask. Exit 2 blocks tool calls and prompts.
-    return block(decision.reason + NEXT_STEP.get(event_name, ""))
+    # A client too old is not about the content: its reason already says what to do.
+    next_step = "" if CLIENT_TOO_OLD in decision.rule_ids else NEXT_STEP.get(event_name, "")
+    return block(decision.reason + next_step)
+
+
+def session_notice(text: str) -> dict[str, Any]:
+    """A SessionStart answer both clients show: `systemMessage` to the user, and the same text
+    as `additionalContext` to the model, so that it explains denials instead of working around
+    them."""
+    return {
+        "systemMessage": text,
+        "hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": text},
+    }
 
 
 def block(reason: str) -> HookAnswer:

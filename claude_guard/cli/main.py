@@ -26,6 +26,7 @@ from claude_guard.cli.claude_settings import (
     settings_path,
     uninstall_hooks,
 )
+from claude_guard.cli.doctor import doctor
 from claude_guard.cli.dry_run import dry_run
 from claude_guard.context import CallContext, Environment
 from claude_guard.event.models import ValidationError, describe_validation_error
@@ -155,9 +156,11 @@ def policy_validate(files: tuple[Path, ...]) -> None:
             failed = True
             continue
         extends = f", extends {loaded.policy.extends}" if loaded.policy.extends else ""
+        client = loaded.policy.client.min_version if loaded.policy.client else None
+        minimum = f", Claude Code {client} or newer" if client else ""
         click.echo(
             f"ok: {path} ({layer}, version {loaded.policy.version}, "
-            f"{len(loaded.policy.paths)} path rules{extends})"
+            f"{len(loaded.policy.paths)} path rules{extends}{minimum})"
         )
     if not files and not failed:
         failed = not _validate_together(ctx)
@@ -468,6 +471,7 @@ def audit_verify() -> None:
 from claude_guard.cli.managed_install import managed  # noqa: E402
 
 main.add_command(managed)
+main.add_command(doctor)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -32,6 +32,9 @@ class Decision:
     # PostToolUse: where the tool's output must change, rendered once placeholders are known.
     redaction: RedactionPlan | None = None
     effects: Effects = field(default_factory=Effects)
+    # SessionStart: what the user (and the model) is told as the session opens, e.g. that the
+    # installation is broken or the client too old. Shown, never blocking.
+    notice: str | None = None
 
     @property
     def verdict(self) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
+from claude_guard.decide.client import ClientFacts
 from claude_guard.decide.content import judge_contents, summarise
 from claude_guard.decide.decision import Decision
 from claude_guard.decide.output_scan import scan_output
@@ -69,23 +70,34 @@ class DecisionEngine:
         self._scanner_factory = scanner_factory or _ephemeral_scanner
         self.memory = SessionMemory.empty()
         self.route: str | None = None  # the model route of the call (route.py)
+        self.client = ClientFacts()
 
     @cached_property
     def scanner(self) -> ContentScanner:
         """Built on first use: calls with nothing to scan never pay for the detectors."""
         return self._scanner_factory()
 
-    def with_session(self, memory: SessionMemory, route: str | None = None) -> DecisionEngine:
+    def with_session(
+        self, memory: SessionMemory, route: str | None = None, client: ClientFacts | None = None
+    ) -> DecisionEngine:
         """This engine (its compiled rules and scanner) deciding one call: with `memory` as
-        what the session remembers, for content that would take the model `route`. Cheap: a
-        shallow copy."""
+        what the session remembers, for content that would take the model `route`, from the
+        `client` the entry found. Cheap: a shallow copy."""
         bound = object.__new__(DecisionEngine)
         bound.__dict__.update(self.__dict__)
         bound.memory = memory
         bound.route = route
+        bound.client = client or ClientFacts()
         return bound
 
     def decide(self, event: AnyEvent) -> Decision:
+        minimum = self.policy.client_min_version
+        too_old = self.policy.client_too_old(self.client.version)
+        if too_old and minimum and isinstance(event, PreToolUse | UserPromptSubmit):
+            # Checked first: an old client may not honour what the rest relies on.
+            return self._decision(
+                Action.DENY, self.client.too_old_reason(minimum), ("client:min_version",)
+            )
         if isinstance(event, PreToolUse):
             return self._pre_tool_use(event)
         if isinstance(event, UserPromptSubmit):
@@ -95,12 +107,30 @@ class DecisionEngine:
         if isinstance(event, SessionEnd):
             effects = Effects(end_session=True)  # forget placeholders and state
         elif isinstance(event, SessionStart):
-            effects = Effects(sweep_sessions=True)  # sessions that never ended (killed terminals)
+            # Sessions that never ended (killed terminals) are swept; broken posture is told.
+            return dataclasses.replace(
+                self._allow(f"{event.hook_event_name} recorded"),
+                effects=Effects(sweep_sessions=True),
+                notice=self._session_notice(),
+            )
         else:  # pragma: no cover - the event union is closed
             effects = Effects()
         return dataclasses.replace(
             self._allow(f"{event.hook_event_name} recorded"), effects=effects
         )
+
+    def _session_notice(self) -> str | None:
+        lines = [f"{p.detail}; fix: {p.fix}" for p in self.client.posture]
+        minimum = self.policy.client_min_version
+        if minimum and self.policy.client_too_old(self.client.version):
+            lines.insert(
+                0,
+                f"{self.client.too_old_reason(minimum)}; until then every tool call "
+                "and prompt is denied",
+            )
+        if not lines:
+            return None
+        return "claude-guard: " + " | ".join(lines)
 
     # ------------------------------------------------------------------------- events
 

@@ -10,6 +10,7 @@ sends the answer; the hook script adds its own deny for anything that escapes he
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -19,14 +20,24 @@ from typing import Any
 from claude_guard.answer.answer import HookAnswer, failure_answer, render
 from claude_guard.answer.redaction import render_redaction
 from claude_guard.context import CallContext, Environment
+from claude_guard.decide.client import ClientFacts
 from claude_guard.decide.decision import Decision
 from claude_guard.decide.engine import DecisionEngine
 from claude_guard.detect.scanner import ContentScanner
+from claude_guard.entry.client_version import client_version
+from claude_guard.entry.posture import session_posture
 from claude_guard.entry.warm import WarmState
-from claude_guard.event.models import AnyEvent, PostToolUse, PreToolUse, ValidationError
+from claude_guard.event.models import (
+    AnyEvent,
+    PostToolUse,
+    PreToolUse,
+    SessionStart,
+    ValidationError,
+)
 from claude_guard.event.models import describe_validation_error as describe
 from claude_guard.event.parse import HookFailure, decode_event, validate_event
 from claude_guard.home import GuardHome, derive_key
+from claude_guard.managed import ManagedLayout
 from claude_guard.policy.effective import effective_policy
 from claude_guard.policy.loader import PolicyError, load_layers
 from claude_guard.policy.merge import EffectivePolicy
@@ -57,6 +68,7 @@ def run_hook(
     fingerprint_key: bytes | None = None,
     recorder: Recorder | None = None,
     environment: Environment | None = None,
+    layout: ManagedLayout | None = None,
 ) -> HookAnswer:
     """Evaluate one event. Never raises: every failure is a deny with a reason.
 
@@ -71,7 +83,8 @@ def run_hook(
     A managed system service decides as the user but keeps the keys and the trail to itself:
     it passes the `fingerprint_key` and a `recorder` that hands each record back to it. Without
     them the guard home's installation key keys both and the record goes to the home's trail.
-    It also passes the user's `environment` as a managed machine defines it.
+    It also passes the user's `environment` as a managed machine defines it. `layout` is where
+    a managed install would be, for SessionStart's posture check (tests use a temporary one).
     """
     started = time.monotonic()
     environment = environment or Environment.from_env(env)
@@ -89,7 +102,8 @@ def run_hook(
             fingerprint_key = derive_key(key, "fingerprint")
             recorder = recorder or _home_recorder(ctx.guard_home, key)
         engine = _engine(ctx, policy, warm, fingerprint_key)
-        engine = engine.with_session(_memory(ctx, event), ctx.route)
+        client = _client_facts(event, environment, hook_pid, layout)
+        engine = engine.with_session(_memory(ctx, event), ctx.route, client)
         decision = engine.decide(event)
     except HookFailure as failure:
         return fail(environment, payload, str(failure), started, decider, claim, recorder)
@@ -100,7 +114,7 @@ def run_hook(
         return fail(environment, payload, internal_error(exc), started, decider, claim, recorder)
     recorder = recorder or _home_recorder(ctx.guard_home)
     try:
-        return _take_effect(ctx, event, policy, decision, started, decider, claim, recorder)
+        return _take_effect(ctx, event, policy, decision, started, decider, claim, recorder, client)
     except ClaimedElsewhere:
         raise
     except Exception as exc:  # after the claim: this process answers and records the failure
@@ -149,6 +163,17 @@ def _engine(
     return warm.engine(policy, ctx.project_root, ctx.user_home, home.root, key)
 
 
+def _client_facts(
+    event: AnyEvent, environment: Environment, hook_pid: int | None, layout: ManagedLayout | None
+) -> ClientFacts:
+    """The client's version (from the hook's ancestors: a service is given the hook's pid, an
+    in-process decision runs in a child of the hook), and at SessionStart the posture."""
+    version = client_version(hook_pid or os.getpid(), environment.client_agent)
+    if not isinstance(event, SessionStart):
+        return ClientFacts(version)
+    return ClientFacts(version, tuple(session_posture(layout or ManagedLayout.system())))
+
+
 def _memory(ctx: CallContext, event: AnyEvent) -> SessionMemory:
     """What the session remembers, for the events whose decision depends on it."""
     if isinstance(event, PreToolUse | PostToolUse):
@@ -165,10 +190,11 @@ def _take_effect(
     decider: Decider,
     claim: Claim | None,
     recorder: Recorder,
+    client: ClientFacts,
 ) -> HookAnswer:
     take_claim(claim)
     applied = apply_effects(event.session_id, ctx.guard_home.root, decision.effects)
-    record = decision_record(event, policy, decision, applied.notes, decider, ctx.route)
+    record = decision_record(event, policy, decision, applied.notes, decider, ctx.route, client)
     try:
         recorder(record, started)
     except AuditError as exc:

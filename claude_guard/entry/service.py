@@ -35,9 +35,14 @@ from claude_guard.answer.answer import HookAnswer
 from claude_guard.context import CONTEXT_VARIABLES, IDENTITY_VARIABLES, Environment
 from claude_guard.entry import wire as runtime
 from claude_guard.entry.hook import internal_error, run_hook
+from claude_guard.entry.posture import session_posture
 from claude_guard.entry.warm import WarmState
+from claude_guard.managed import ManagedLayout
+from claude_guard.policy.loader import PolicyError, layer_sources
+from claude_guard.policy.merge import EffectivePolicy
+from claude_guard.policy.schema import BUILTIN_HEARTBEAT_MINUTES
 from claude_guard.record.audit_log import AuditError, open_audit_log
-from claude_guard.record.record import ClaimedElsewhere
+from claude_guard.record.record import ClaimedElsewhere, Decider, heartbeat_record, write_record
 from claude_guard.record.spool import import_spool
 from claude_guard.route import PROVIDER_FLAG_PREFIX
 
@@ -63,7 +68,12 @@ class BadRequest(Exception):
 
 class Service:
     def __init__(
-        self, home: Path, idle_seconds: float, env: Mapping[str, str] | None = None
+        self,
+        home: Path,
+        idle_seconds: float,
+        env: Mapping[str, str] | None = None,
+        heartbeat_seconds: float | None = None,
+        layout: ManagedLayout | None = None,
     ) -> None:
         self.home = home
         self.env = dict(os.environ if env is None else env)
@@ -80,6 +90,10 @@ class Service:
         self._stopping = threading.Event()
         self._socket_ino = 0
         self._server: socket.socket | None = None
+        # None: the policy's audit.heartbeat_minutes, read whenever one is due.
+        self.heartbeat_seconds = heartbeat_seconds
+        self.layout = layout or ManagedLayout.system()
+        self._next_heartbeat = float("inf")  # set when the service starts listening
 
     # ------------------------------------------------------------------------- lifecycle
 
@@ -93,6 +107,8 @@ class Service:
         self.warm_up()
         self._import_spool()
         server = self._bind()
+        # The first one interval after the start: a service that lives shorter says nothing.
+        self._next_heartbeat = time.monotonic() + self.heartbeat_interval(self._policy()[0])
         self.log(f"started pid={os.getpid()} idle={self.idle_seconds:g}s")
         try:
             self._accept_loop(server)
@@ -156,6 +172,7 @@ class Service:
             # Checked on every turn, not only when idle: clients keep arriving while a decision
             # hangs (each then decides in-process), and this service must still make way.
             self._exit_if_hung()
+            self._heartbeat_if_due()
             try:
                 conn, _ = server.accept()
             except TimeoutError:
@@ -185,6 +202,42 @@ class Service:
         if deciding is not None and time.monotonic() - deciding > HUNG_DECISION_SECONDS:
             self.log(f"a decision has run for over {HUNG_DECISION_SECONDS:g}s; exiting")
             os._exit(70)
+
+    def _heartbeat_if_due(self) -> None:
+        now = time.monotonic()
+        if now < self._next_heartbeat:
+            return
+        interval = self.heartbeat()
+        self._next_heartbeat = now + interval
+
+    def heartbeat(self) -> float:
+        """Write one heartbeat record; the seconds until the next is due. Posture here is what
+        does not depend on a client (entry/posture.py); a policy that cannot be loaded is
+        itself posture, and the heartbeat is still written."""
+        policy, posture = self._policy()
+        posture = [*(p.check for p in session_posture(self.layout)), *posture]
+        record = heartbeat_record(policy, posture, Decider("service"))
+        try:
+            write_record(Environment.from_env(self.env).guard_home, record, time.monotonic())
+        except AuditError as exc:
+            self.log(f"heartbeat not recorded: {exc}")
+        return self.heartbeat_interval(policy)
+
+    def heartbeat_interval(self, policy: EffectivePolicy | None) -> float:
+        if self.heartbeat_seconds is not None:
+            return self.heartbeat_seconds
+        minutes = policy.heartbeat_minutes if policy else BUILTIN_HEARTBEAT_MINUTES
+        return minutes * 60.0
+
+    def _policy(self) -> tuple[EffectivePolicy | None, list[str]]:
+        """The policy outside any project (the org's, the default, the user's), or None and
+        the posture check it fails."""
+        environment = Environment.from_env(self.env)
+        sources = layer_sources(None, environment.managed_policy, environment.guard_home)
+        try:
+            return self.warm.policy(sources), []
+        except PolicyError:
+            return None, ["policy"]
 
     def _reason_to_exit(self) -> str | None:
         deciding = self._deciding_since
@@ -428,6 +481,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--idle", type=float, default=None, help="exit after this many idle seconds (0: never)"
     )
+    parser.add_argument(
+        "--heartbeat",
+        type=float,
+        default=None,
+        help="seconds between heartbeat records (default: the policy's audit.heartbeat_minutes)",
+    )
     args = parser.parse_args(argv)
     idle = args.idle
     if idle is None:
@@ -436,7 +495,8 @@ def main(argv: list[str] | None = None) -> int:
     # close-on-exec: a pipe end held here would keep the client waiting for EOF until we exit.
     os.closerange(3, 1024)
     os.chdir("/")  # hold no directory of the user's busy; every path in an event is absolute
-    return Service(Environment.from_env().guard_home.root, idle).serve()
+    home = Environment.from_env().guard_home.root
+    return Service(home, idle, heartbeat_seconds=args.heartbeat).serve()
 
 
 if __name__ == "__main__":

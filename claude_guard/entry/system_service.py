@@ -45,6 +45,7 @@ from claude_guard.answer.answer import HookAnswer
 from claude_guard.context import Environment
 from claude_guard.entry import wire
 from claude_guard.entry.hook import internal_error, run_hook
+from claude_guard.entry.posture import session_posture
 from claude_guard.entry.service import (
     BadRequest,
     encode_response,
@@ -55,8 +56,11 @@ from claude_guard.entry.service import (
 from claude_guard.entry.warm import WarmState
 from claude_guard.home import GuardHome, KeyFileError, derive_key, load_or_create_key
 from claude_guard.managed import ManagedLayout
+from claude_guard.policy.loader import LayerSource, PolicyError
+from claude_guard.policy.merge import EffectivePolicy
+from claude_guard.policy.schema import BUILTIN_HEARTBEAT_MINUTES
 from claude_guard.record.audit_log import AuditError, AuditLog
-from claude_guard.record.record import ClaimedElsewhere
+from claude_guard.record.record import ClaimedElsewhere, Decider, heartbeat_record
 from claude_guard.record.spool import import_spool
 from claude_guard.route import (
     CREDENTIAL_VARIABLES,
@@ -74,7 +78,7 @@ SWEEP_SECONDS = 10.0
 _REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 # What a request may carry from the client's environment. Nothing that says where policy, keys
 # or the trail live: on a managed machine those are root's, whatever the environment says.
-REQUEST_ENV = ("CLAUDE_PROJECT_DIR", *ROUTE_VARIABLES, *CREDENTIAL_VARIABLES)
+REQUEST_ENV = ("CLAUDE_PROJECT_DIR", "AI_AGENT", *ROUTE_VARIABLES, *CREDENTIAL_VARIABLES)
 MAX_RECORD_BYTES = 4 * 1024 * 1024
 RECORD_WRITTEN = b"\x01"
 RECORD_FAILED = b"\x00"
@@ -91,8 +95,15 @@ class Worker:
 
 
 class SystemService:
-    def __init__(self, layout: ManagedLayout, warm: WarmState | None = None) -> None:
+    def __init__(
+        self,
+        layout: ManagedLayout,
+        warm: WarmState | None = None,
+        heartbeat_seconds: float | None = None,
+    ) -> None:
         self.layout = layout
+        # None: the org policy's audit.heartbeat_minutes, read whenever one is due.
+        self.heartbeat_seconds = heartbeat_seconds
         self.warm = warm or WarmState()
         self.claims = layout.run_dir / "claims"
         self.audit_key = b""
@@ -137,12 +148,15 @@ class SystemService:
         selector.register(server, selectors.EVENT_READ, None)
         self.import_spool()
         last_sweep = time.monotonic()
+        next_heartbeat = time.monotonic() + self._heartbeat_interval(self._org_policy()[0])
         while not self._stopping:
             for key, _ in selector.select(timeout=1.0):
                 if key.data is None:
                     self._accept(server, selector)
                 else:
                     self._take_record(key.data, selector)
+            if time.monotonic() >= next_heartbeat:
+                next_heartbeat = time.monotonic() + self.heartbeat()
             if time.monotonic() - last_sweep > SWEEP_SECONDS:
                 self.import_spool()
                 self._sweep(selector)
@@ -172,6 +186,7 @@ class SystemService:
                     fingerprint_key=self.fingerprint_key,
                     recorder=lambda _record, _started: None,
                     environment=self.environment_for("/nonexistent", env),
+                    layout=self.layout,
                 )
             except ClaimedElsewhere:
                 continue
@@ -289,6 +304,30 @@ class SystemService:
                 if entry.stat(follow_symlinks=False).st_mtime < cutoff:
                     os.unlink(entry.path)
 
+    def heartbeat(self) -> float:
+        """One heartbeat record for the machine, so a SIEM notices one that went silent; the
+        seconds until the next. Posture is what does not depend on a client or a user."""
+        policy, posture = self._org_policy()
+        posture = [*(p.check for p in session_posture(self.layout)), *posture]
+        record = heartbeat_record(policy, posture, Decider("system"))
+        try:
+            AuditLog(self.layout.audit_dir, self.audit_key).record(**record)
+        except AuditError as exc:
+            self.log(f"heartbeat not recorded: {exc}")
+        return self._heartbeat_interval(policy)
+
+    def _heartbeat_interval(self, policy: EffectivePolicy | None) -> float:
+        if self.heartbeat_seconds is not None:
+            return self.heartbeat_seconds
+        return (policy.heartbeat_minutes if policy else BUILTIN_HEARTBEAT_MINUTES) * 60.0
+
+    def _org_policy(self) -> tuple[EffectivePolicy | None, list[str]]:
+        """The org policy (with what it extends), or None and the posture check it fails."""
+        try:
+            return self.warm.policy([LayerSource("managed", self.layout.org_policy)]), []
+        except PolicyError:
+            return None, ["policy"]
+
     def import_spool(self) -> None:
         """Records hooks left in the shared spool when this service did not answer them, each
         stamped with who wrote it (the file's owner: the one thing a writer cannot forge)."""
@@ -312,6 +351,7 @@ class SystemService:
             managed_policy=self.layout.org_policy,
             declared_project=env.get("CLAUDE_PROJECT_DIR"),
             route=model_route(env),
+            client_agent=env.get("AI_AGENT"),  # the client's version (entry/client_version.py)
         )
 
     def claim(self, request_id: str) -> bool:
@@ -400,6 +440,7 @@ class WorkerProcess:
                 recorder=self.send_record,
                 environment=self.service.environment_for(self.user.pw_dir, env),
                 event_kind=event_kind_of(meta),
+                layout=self.service.layout,
             )
         return encode_response(wire.ANSWERED, answer)
 
@@ -476,11 +517,12 @@ def _root_dir(path: Path, mode: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m claude_guard.entry.system_service")
     parser.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
+    parser.add_argument("--heartbeat", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     os.closerange(3, 1024)
     os.chdir("/")
     os.umask(0o022)
-    return SystemService(ManagedLayout(args.root)).serve()
+    return SystemService(ManagedLayout(args.root), heartbeat_seconds=args.heartbeat).serve()
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ from typing import Any, TypeVar
 from claude_guard.policy.schema import (
     Action,
     AfterSensitive,
+    AuditSettings,
     CategoryPolicy,
+    ClientSettings,
     Defaults,
     Detection,
     Limits,
@@ -40,6 +42,12 @@ def compose_top(group: Sequence[PolicyLayer]) -> PolicyLayer:
         limits=_limits([p.limits for p in group if p.limits]),
         detection=_detection([p.detection for p in group if p.detection]),
         session=_session([p.session for p in group if p.session]),
+        client=ClientSettings(
+            min_version=_first([p.client.min_version for p in group if p.client])
+        ),
+        audit=AuditSettings(
+            heartbeat_minutes=_first([p.audit.heartbeat_minutes for p in group if p.audit])
+        ),
     )
 
 

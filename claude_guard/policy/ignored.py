@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 from claude_guard.policy.loader import LoadedLayer
 from claude_guard.policy.merge import EffectivePolicy, top_group
-from claude_guard.policy.schema import Action, Mode, PolicyLayer
+from claude_guard.policy.schema import Action, Mode, PolicyLayer, version_key
 
 _WHY = "lower layers can only tighten"
 
@@ -49,6 +49,7 @@ def _ignored(
     yield from _detection(own, policy, layer.layer)
     yield from _session(own, policy)
     yield from _routes(own, higher)
+    yield from _client_and_audit(own, policy)
 
 
 def _looser(given: Action, holds: Action) -> bool:
@@ -58,6 +59,19 @@ def _looser(given: Action, holds: Action) -> bool:
 def _mode(own: PolicyLayer, policy: EffectivePolicy) -> Iterator[str]:
     if own.mode is Mode.MONITOR and policy.mode is Mode.ENFORCE:
         yield f"mode: monitor is ignored: a higher layer enforces ({_WHY})"
+
+
+def _client_and_audit(own: PolicyLayer, policy: EffectivePolicy) -> Iterator[str]:
+    given = own.client.min_version if own.client else None
+    holds = policy.client_min_version
+    if given is not None and holds is not None and version_key(given) < version_key(holds):
+        yield f"client.min_version: {given} is ignored: {holds} holds ({_WHY})"
+    minutes = own.audit.heartbeat_minutes if own.audit else None
+    if minutes is not None and minutes > policy.heartbeat_minutes:
+        yield (
+            f"audit.heartbeat_minutes: {minutes} is ignored: {policy.heartbeat_minutes} holds "
+            f"({_WHY})"
+        )
 
 
 def _paths(own: PolicyLayer) -> Iterator[str]:

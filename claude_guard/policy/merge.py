@@ -18,6 +18,7 @@ from claude_guard.policy.loader import LoadedLayer
 from claude_guard.policy.schema import (
     BUILTIN_DEFAULTS,
     BUILTIN_DETECTION,
+    BUILTIN_HEARTBEAT_MINUTES,
     BUILTIN_LIMITS,
     BUILTIN_SCAN,
     BUILTIN_SESSION,
@@ -29,6 +30,7 @@ from claude_guard.policy.schema import (
     Mode,
     PathRule,
     PolicyLayer,
+    version_key,
 )
 
 if TYPE_CHECKING:
@@ -142,6 +144,17 @@ class EffectivePolicy:
     tool_rules: tuple[LayerToolRules, ...]
     detection: EffectiveDetection
     session: dict[str, Action] = field(default_factory=dict)  # "after_phi.egress" -> action
+    # The oldest Claude Code client allowed to run (None: any); the highest any layer names.
+    client_min_version: str | None = None
+    heartbeat_minutes: int = BUILTIN_HEARTBEAT_MINUTES
+
+    def client_too_old(self, client_version: str | None) -> bool:
+        """The running client is below the minimum, or unknown while a minimum is set."""
+        if self.client_min_version is None:
+            return False
+        if client_version is None:
+            return True
+        return version_key(client_version) < version_key(self.client_min_version)
 
     @property
     def content_hash(self) -> str:
@@ -220,7 +233,22 @@ def merge_layers(layers: list[LoadedLayer]) -> EffectivePolicy:
             ],
         ),
         session=_merge_session(policies),
+        client_min_version=_merge_min_version(policies),
+        heartbeat_minutes=_merge_heartbeat(policies),
     )
+
+
+def _merge_heartbeat(policies: list[PolicyLayer]) -> int:
+    """The most frequent heartbeat any layer asks for, starting from the top's (or built-in)."""
+    given = [p.audit.heartbeat_minutes if p.audit else None for p in policies]
+    start = given[0] or BUILTIN_HEARTBEAT_MINUTES
+    return min([start, *(m for m in given[1:] if m is not None)])
+
+
+def _merge_min_version(policies: list[PolicyLayer]) -> str | None:
+    """The highest minimum any layer names: a lower layer may raise the top's, never lower it."""
+    named = [p.client.min_version for p in policies if p.client and p.client.min_version]
+    return max(named, key=version_key, default=None)
 
 
 def _merge_routes(layers: list[LoadedLayer]) -> dict[str, tuple[tuple[str, ...], ...]]:

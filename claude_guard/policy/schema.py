@@ -206,6 +206,36 @@ BUILTIN_SESSION = {
 }
 
 
+ClientVersion = Annotated[str, Field(pattern=r"^[0-9]{1,6}(\.[0-9]{1,6}){1,3}$")]
+
+
+class ClientSettings(_Strict):
+    """What the Claude Code client itself must be. Only a version that holds the guarantees
+    the policy relies on may run (2.1.197 ignores `onFailure: "block"`, and lets a repository's
+    `env` reach managed hooks). Lower layers may only raise the minimum."""
+
+    # Below it, or when the running client's version cannot be told, tool calls and prompts
+    # are denied until the client is updated.
+    min_version: ClientVersion | None = None
+
+
+class AuditSettings(_Strict):
+    """What the audit trail carries besides decisions."""
+
+    # A running service writes a `heartbeat` record this often, so that a SIEM notices a
+    # machine that went silent. Lower layers may only make it more frequent.
+    heartbeat_minutes: int | None = Field(default=None, ge=1, le=1440)
+
+
+BUILTIN_HEARTBEAT_MINUTES = 15
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """`2.1.332` -> (2, 1, 332, 0): compares as numbers, missing parts as zero."""
+    parts = tuple(int(part) for part in version.split("."))
+    return parts + (0,) * (4 - len(parts))
+
+
 ProfileName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,40}$")]
 RoutePattern = Annotated[str, Field(pattern=r"^[a-z0-9*?][a-z0-9*?.@\-]{0,120}$")]
 
@@ -238,6 +268,8 @@ class PolicyLayer(_Strict):
     # its detection setting lets it; on any other route its findings are denied (redacted
     # after a tool ran). Every layer that names a category narrows it further.
     routes: dict[Category, list[RoutePattern]] = Field(default_factory=dict)
+    client: ClientSettings | None = None
+    audit: AuditSettings | None = None
 
     @model_validator(mode="after")
     def _rule_ids_unique(self) -> PolicyLayer:

@@ -60,6 +60,9 @@ AUDIT_FIELDS = (
     "route",
     "spooled",  # a last-resort record the hook left in the spool (record/spool.py)
     "decided_at",  # when a spooled decision was made; `time` is when it joined the trail
+    "client_version",
+    "posture",
+    "heartbeat_minutes",
 )
 CHAIN_FIELDS = ("seq", "prev", "mac")
 GENESIS = "0" * 64

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from claude_guard.decide.client import ClientFacts
 from claude_guard.decide.decision import Decision
 from claude_guard.detect.scanner import FingerprintedFinding
 from claude_guard.event.models import AnyEvent, is_client_event
@@ -50,11 +51,16 @@ def decision_record(
     notes: Sequence[str],
     decider: Decider,
     route: str | None = None,
+    client: ClientFacts | None = None,
 ) -> dict[str, Any]:
+    client = client or ClientFacts()
     return {
         **_event_fields(event),
         **decider.fields(),
         "route": route,
+        "client_version": client.version,
+        # Failed posture checks (SessionStart): the installation, and a client below the minimum.
+        "posture": _posture(event, policy, client),
         "decision": decision.verdict,
         "policy_decision": decision.action.value,
         "mode": decision.mode.value,
@@ -66,6 +72,33 @@ def decision_record(
         "policy_hash": policy.content_hash,
         "policy_version": policy.version,
     }
+
+
+def heartbeat_record(
+    policy: EffectivePolicy | None, posture: Sequence[str], decider: Decider
+) -> dict[str, Any]:
+    """A running service's sign of life, every `policy.heartbeat_minutes`: a SIEM that stops
+    receiving them from a machine knows the guard there went silent. Host and user are added
+    by the audit log; `posture` names the failed checks that do not depend on a client
+    (entry/posture.py). `policy` is None when it cannot be loaded (then posture says so)."""
+    return {
+        "event": "heartbeat",
+        **decider.fields(),
+        "decision": "none",
+        "posture": list(posture),
+        "policy_hash": policy.content_hash if policy else None,
+        "policy_version": policy.version if policy else None,
+        "heartbeat_minutes": policy.heartbeat_minutes if policy else None,
+    }
+
+
+def _posture(event: AnyEvent, policy: EffectivePolicy, client: ClientFacts) -> list[str]:
+    if event.hook_event_name != "SessionStart":
+        return []
+    failed = [problem.check for problem in client.posture]
+    if policy.client_too_old(client.version):
+        failed.append("client-version")
+    return failed
 
 
 def failure_record(

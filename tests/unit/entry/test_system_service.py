@@ -86,7 +86,7 @@ def service(layout: ManagedLayout) -> Iterator[subprocess.Popen[bytes]]:
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join(paths), "HOME": "/root"}
     code = "from claude_guard.entry.system_service import main; raise SystemExit(main())"
     process = subprocess.Popen(
-        [SYSTEM_PYTHON, "-c", code, "--root", str(layout.root)],
+        [SYSTEM_PYTHON, "-c", code, "--root", str(layout.root), "--heartbeat", "2"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -373,3 +373,13 @@ def test_a_record_a_user_spooled_is_signed_into_the_trail_as_theirs(
     )
     assert not any(r.get("decision_id") == forged_id for r in records(layout))
     assert verify_chain(layout.audit_dir, layout.audit_key.read_bytes()).problems == []
+
+
+def test_the_machine_sends_heartbeats_with_its_policy(layout: ManagedLayout, service: Any) -> None:
+    end = time.monotonic() + 30
+    while not [r for r in records(layout) if r.get("event") == "heartbeat"]:
+        assert time.monotonic() < end, "no heartbeat"
+        time.sleep(0.5)
+    beat = next(r for r in records(layout) if r.get("event") == "heartbeat")
+    assert (beat["decided_by"], beat["user"]) == ("system", "root")
+    assert len(beat["policy_hash"]) == 64 and beat["heartbeat_minutes"] == 15

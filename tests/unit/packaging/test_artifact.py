@@ -60,7 +60,9 @@ def tarball(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     proc = subprocess.run(
         [sys.executable, str(BUILD_ARTIFACT), "--python", str(TARGET_PYTHON), "--out", str(out)],
-        capture_output=True, text=True, timeout=SLOW,
+        capture_output=True,
+        text=True,
+        timeout=SLOW,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     path = Path(proc.stdout.strip().splitlines()[-1])
@@ -115,10 +117,16 @@ def test_artifact_is_named_for_version_python_and_platform(tarball: Path, unpack
     name = f"claude-guard-{info['version']}-{_target_tag()}"
     assert tarball.name == f"{name}.tar.gz"
     assert unpacked.name == name
-    assert info["version"] == subprocess.run(
-        [sys.executable, "-c", "import claude_guard; print(claude_guard.__version__)"],
-        capture_output=True, text=True, check=True, cwd=REPO,
-    ).stdout.strip()
+    assert (
+        info["version"]
+        == subprocess.run(
+            [sys.executable, "-c", "import claude_guard; print(claude_guard.__version__)"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
+        ).stdout.strip()
+    )
 
 
 def test_artifact_holds_installer_hooks_policies_readme_and_a_complete_wheelhouse(
@@ -151,9 +159,9 @@ def test_sha256sums_cover_every_file_and_match(tarball: Path, unpacked: Path) ->
     for line in (unpacked / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ", 1)
         listed[name] = digest
-    files = {
-        p.relative_to(unpacked).as_posix() for p in unpacked.rglob("*") if p.is_file()
-    } - {"SHA256SUMS"}
+    files = {p.relative_to(unpacked).as_posix() for p in unpacked.rglob("*") if p.is_file()} - {
+        "SHA256SUMS"
+    }
     assert set(listed) == files
     assert all(_sha256(unpacked / name) == digest for name, digest in listed.items())
     sidecar = tarball.with_name(tarball.name + ".sha256").read_text()
@@ -171,14 +179,21 @@ def test_offline_per_user_install_from_the_artifact_then_scan(
     env = _offline_env(home)
     install = subprocess.run(
         [*OFFLINE, "bash", "./install.sh", "--wheelhouse", "./wheelhouse"],
-        cwd=unpacked, env=env, capture_output=True, text=True, timeout=SLOW,
+        cwd=unpacked,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SLOW,
     )
     assert install.returncode == 0, install.stderr[-4000:]
     launcher = home / ".local" / "bin" / "claude-guard"
     version = json.loads((unpacked / "build-info.json").read_text())["version"]
-    assert subprocess.run(
-        [*OFFLINE, str(launcher), "version"], env=env, capture_output=True, text=True
-    ).stdout.strip() == f"claude-guard {version}"
+    assert (
+        subprocess.run(
+            [*OFFLINE, str(launcher), "version"], env=env, capture_output=True, text=True
+        ).stdout.strip()
+        == f"claude-guard {version}"
+    )
     assert "hooks" in json.loads((home / ".claude" / "settings.json").read_text())
 
     project = home / "project"
@@ -187,7 +202,10 @@ def test_offline_per_user_install_from_the_artifact_then_scan(
     leaky.write_text('AWS_KEY = "' + "AKIA" + 'IOSFODNN7EXAMPLX"\n')
     scan = subprocess.run(
         [*OFFLINE, str(launcher), "scan", "--json", str(leaky)],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert scan.returncode == 1, scan.stderr
     result = json.loads(scan.stdout)
@@ -199,7 +217,11 @@ def test_offline_per_user_install_from_the_artifact_then_scan(
     # its own, still without an index.
     again = subprocess.run(
         [*OFFLINE, "bash", "./install.sh"],
-        cwd=unpacked, env=env, capture_output=True, text=True, timeout=SLOW,
+        cwd=unpacked,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SLOW,
     )
     assert again.returncode == 0, again.stderr[-4000:]
 
@@ -217,7 +239,10 @@ def test_install_sh_refuses_a_missing_wheelhouse_before_touching_anything(
 ) -> None:
     proc = subprocess.run(
         ["bash", str(REPO / "install.sh"), *args],
-        env=_offline_env(tmp_path), capture_output=True, text=True, timeout=60,
+        env=_offline_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 1
     assert message in proc.stderr
@@ -233,7 +258,9 @@ def deb(tarball: Path) -> Path:
         pytest.skip("dpkg-deb is not installed (the .deb is built only where it is)")
     proc = subprocess.run(
         ["bash", str(BUILD_DEB), "--artifact", str(tarball), "--out", str(tarball.parent)],
-        capture_output=True, text=True, timeout=SLOW,
+        capture_output=True,
+        text=True,
+        timeout=SLOW,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     return Path(proc.stdout.strip().splitlines()[-1])
@@ -255,9 +282,7 @@ def test_deb_control_names_version_arch_and_the_one_python_its_wheels_fit(
 
     assert field("Package") == "claude-guard"
     minor = int(info["python_tag"].removeprefix("cp3"))
-    assert field("Depends") == (
-        f"python3 (>= 3.{minor}), python3 (<< 3.{minor + 1}), python3-venv"
-    )
+    assert field("Depends") == (f"python3 (>= 3.{minor}), python3 (<< 3.{minor + 1}), python3-venv")
 
 
 def test_deb_payload_matches_its_md5sums_and_the_artifact(
@@ -268,7 +293,9 @@ def test_deb_payload_matches_its_md5sums_and_the_artifact(
     subprocess.run(["dpkg-deb", "-e", str(deb), str(control)], check=True)
     check = subprocess.run(
         ["md5sum", "--check", "--strict", str(control / "md5sums")],
-        cwd=root, capture_output=True, text=True,
+        cwd=root,
+        capture_output=True,
+        text=True,
     )
     assert check.returncode == 0, check.stdout + check.stderr
     bundle = root / "usr" / "lib" / "claude-guard" / "bundle"
