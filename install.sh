@@ -6,9 +6,49 @@
 #   $HOME/.claude-guard/policy.yaml   your own tightening layer (never touched by install)
 #   $HOME/.local/bin/claude-guard     the launcher
 #   $HOME/.claude/settings.json       hook registrations merged in; everything else kept
+#
+# sudo ./install.sh --managed [--uninstall [--purge]]
+#   the org-owned install instead (see `claude-guard managed --help`): code in /opt/claude-guard,
+#   org policy and keys in /etc/claude-guard, hooks in Claude Code's managed settings. The CLI
+#   does the work; it runs from a throwaway bootstrap venv, so a broken /opt never stops it.
+#   PYTHON names the system interpreter the install's venv is made from (default /usr/bin/python3).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+managed=0 uninstall=0 purge=0
+for arg in "$@"; do
+  case "$arg" in
+    --managed) managed=1 ;;
+    --uninstall) uninstall=1 ;;
+    --purge) purge=1 ;;
+    *) printf 'claude-guard install: error: unknown option %s\n' "$arg" >&2; exit 2 ;;
+  esac
+done
+if [ "$managed" = 0 ] && { [ "$uninstall" = 1 ] || [ "$purge" = 1 ]; }; then
+  printf 'claude-guard install: error: --uninstall and --purge go with --managed (per user: claude-guard uninstall)\n' >&2
+  exit 2
+fi
+
+if [ "$managed" = 1 ]; then
+  [ "$(id -u)" = 0 ] || { printf 'claude-guard install: error: --managed must run as root (sudo ./install.sh --managed)\n' >&2; exit 1; }
+  python="${PYTHON:-/usr/bin/python3}"
+  "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null \
+    || { printf 'claude-guard install: error: %s: Python 3.11 or newer is required\n' "$python" >&2; exit 1; }
+  bootstrap="$(mktemp -d /tmp/claude-guard-bootstrap.XXXXXX)"
+  trap 'rm -rf "$bootstrap"' EXIT
+  "$python" -m venv "$bootstrap/venv"
+  "$bootstrap/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    --root-user-action=ignore "$repo"
+  if [ "$uninstall" = 1 ]; then
+    args=(managed uninstall)
+    [ "$purge" = 1 ] && args+=(--purge)
+  else
+    args=(managed install --python "$python" --source "$repo")
+  fi
+  "$bootstrap/venv/bin/claude-guard" "${args[@]}"
+  exit 0
+fi
 # CLAUDE_GUARD_HOME moves everything the package keeps (see policy/loader.py guard_home()).
 guard_home="${CLAUDE_GUARD_HOME:-$HOME/.claude-guard}"
 venv="$guard_home/venv"

@@ -10,11 +10,13 @@ event decided by the hook, the service or `claude-guard check` is judged the sam
 from __future__ import annotations
 
 import os
+import pwd
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from claude_guard.home import GuardHome
+from claude_guard.managed import ManagedLayout
 from claude_guard.paths import find_project_root
 from claude_guard.policy.loader import LayerSource, layer_sources, managed_policy_path
 from claude_guard.route import CREDENTIAL_VARIABLES, ROUTE_VARIABLES, model_route
@@ -40,14 +42,25 @@ class Environment:
     route: str  # where the client sends the conversation (route.py)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Environment:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, layout: ManagedLayout | None = None
+    ) -> Environment:
         environ: Mapping[str, str] = os.environ if env is None else env
-        # $HOME first, like the shell and like os.path.expanduser.
-        user_home = environ.get("HOME") or os.path.expanduser("~")
+        layout = layout or ManagedLayout.system()
+        if layout.installed():
+            # The organisation owns this machine's guard: nothing the developer's account or a
+            # repository's settings `env` controls (CLAUDE_GUARD_*, $HOME) may move the home
+            # whose rules protect `~/`, the guard home, or the policy.
+            user_home = account_home()
+            guard_home = GuardHome.from_env({}, user_home)
+        else:
+            # $HOME first, like the shell and like os.path.expanduser.
+            user_home = environ.get("HOME") or os.path.expanduser("~")
+            guard_home = GuardHome.from_env(environ, user_home)
         return cls(
             user_home=user_home,
-            guard_home=GuardHome.from_env(environ, user_home),
-            managed_policy=managed_policy_path(environ),
+            guard_home=guard_home,
+            managed_policy=managed_policy_path(environ, layout),
             declared_project=environ.get("CLAUDE_PROJECT_DIR"),
             route=model_route(environ),
         )
@@ -55,6 +68,11 @@ class Environment:
     def for_call(self, cwd: str) -> CallContext:
         root = find_project_root(cwd, self.declared_project)
         return CallContext(self, cwd, root)
+
+
+def account_home(uid: int | None = None) -> str:
+    """The home directory the password database gives this process's user."""
+    return pwd.getpwuid(os.getuid() if uid is None else uid).pw_dir
 
 
 @dataclass(frozen=True, slots=True)

@@ -465,5 +465,9 @@ def audit_verify() -> None:
     sys.exit(1 if result.problems else 0)
 
 
+from claude_guard.cli.managed_install import managed  # noqa: E402
+
+main.add_command(managed)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

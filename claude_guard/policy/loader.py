@@ -13,9 +13,10 @@ import yaml
 from pydantic import ValidationError
 
 from claude_guard.home import GuardHome
+from claude_guard.managed import ManagedLayout
 from claude_guard.policy.schema import PolicyLayer
 
-SYSTEM_MANAGED_POLICY = Path("/etc/claude-guard/policy.yaml")
+SYSTEM_MANAGED_POLICY = ManagedLayout.system().org_policy
 PROJECT_POLICY_NAME = ".claude-guard.yaml"
 MAX_POLICY_BYTES = 1024 * 1024
 
@@ -42,13 +43,16 @@ class LoadedLayer:
     extended: bool = False  # a shipped profile the top layer extends (part of the top)
 
 
-def managed_policy_path(env: Mapping[str, str]) -> Path:
-    """The org layer. The system file always wins: an environment variable can point elsewhere
-    only on machines where the organisation has not installed one (tests, evaluation)."""
-    if SYSTEM_MANAGED_POLICY.exists():
-        return SYSTEM_MANAGED_POLICY
+def managed_policy_path(env: Mapping[str, str], layout: ManagedLayout | None = None) -> Path:
+    """The org layer. The system file always wins, and so does a managed install even while
+    its policy file is missing (then every call is denied for want of a policy, never decided
+    by one a developer points at): an environment variable can point elsewhere only on
+    machines the organisation has not claimed (tests, evaluation)."""
+    layout = layout or ManagedLayout.system()
+    if layout.installed() or layout.org_policy.exists():
+        return layout.org_policy
     override = env.get("CLAUDE_GUARD_MANAGED_POLICY")
-    return Path(override) if override else SYSTEM_MANAGED_POLICY
+    return Path(override) if override else layout.org_policy
 
 
 def layer_sources(project_root: str | None, managed: Path, home: GuardHome) -> list[LayerSource]:
