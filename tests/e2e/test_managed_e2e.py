@@ -51,6 +51,8 @@ pytestmark = [
     ),
 ]
 
+# Shows that a settings `env` block (or the launch environment) reached the session.
+SHOW_GUARD_ENV = "echo guard-service=$CLAUDE_GUARD_SERVICE"
 PERMISSIVE_POLICY = 'version: "1"\nname: permissive\nextends: default\nmode: monitor\n'
 # What never changes while the developer attacks it; the trail only grows.
 FIXED = [LAYOUT.prefix, LAYOUT.etc, LAYOUT.drop_in, LAYOUT.launcher, LAYOUT.systemd_unit]
@@ -196,6 +198,18 @@ def attempt(
 # ----------------------------------------------------------------------------- the roads
 
 
+def test_developer_session_runs_everyday_commands(
+    developer: Developer, client: Path, project: Project
+) -> None:
+    """The control: the guard denies `.env`, not everything the developer's agent does."""
+    run = run_claude_as(
+        developer, client, project.root, [[bash("id -un && cat README.md")], [bash("ls src")]]
+    )
+    first, second = run.tool_result(tool_id(1)), run.tool_result(tool_id(2))
+    assert not first.is_error and developer.name in first.text, run.describe()
+    assert "end-to-end tests" in first.text and "app.py" in second.text, run.describe()
+
+
 @pytest.mark.parametrize(
     "command",
     ["claude-guard uninstall --purge", "claude-guard uninstall --scope user"],
@@ -310,7 +324,10 @@ def test_settings_shipped_before_the_session_change_nothing(
         for args in (["add", "-A"], ["commit", "-q", "-m", "ship settings"]):
             done = run_as(developer, ["git", *identity, *args], cwd=project.root)
             assert done.returncode == 0, done.stderr
-    attempt(developer, client, project, evidence, [[bash("true")]])
+    run = attempt(developer, client, project, evidence, [[bash(SHOW_GUARD_ENV)]])
+    # The settings were live in the session (their env reached the agent's shell), and the
+    # guard still decided by the org policy.
+    assert "guard-service=off" in run.tool_result(tool_id(1)).text, run.describe()
 
 
 @pytest.mark.parametrize("where", SETTINGS_FILES.keys())
@@ -325,15 +342,26 @@ def test_settings_written_mid_session_change_nothing(
         'os.makedirs(os.path.dirname(p), exist_ok=True); open(p, "w").write(sys.argv[2])\' '
         f"{SETTINGS_FILES[where]} '{text}'"
     )
-    attempt(developer, client, project, evidence, [[write(str(path), text)], [bash(by_python)]])
+    by_perl = (  # one command: the client asks before compound ones, even with Bash allowed
+        f"perl -MFile::Path=make_path -e 'make_path(q{{{path.parent}}}); "
+        f"open(my $f, q{{>}}, q{{{path}}}) or die; print $f q{{{text}}}'"
+    )
+    attempt(
+        developer,
+        client,
+        project,
+        evidence,
+        [[write(str(path), text)], [bash(by_python)], [bash(by_perl)]],
+    )
+    print(f"\n  {path} written by the agent: {path.exists()}")
 
 
 def test_guard_variables_in_the_client_environment_change_nothing(
     developer: Developer, client: Path, project: Project, evidence: Evidence
 ) -> None:
-    attempt(
-        developer, client, project, evidence, [[bash("true")]], extra_env=weakening_env(project)
-    )
+    env = weakening_env(project)
+    run = attempt(developer, client, project, evidence, [[bash(SHOW_GUARD_ENV)]], extra_env=env)
+    assert "guard-service=off" in run.tool_result(tool_id(1)).text, run.describe()
 
 
 def _worker_pids(developer: Developer) -> set[int]:
