@@ -25,7 +25,7 @@ bench: deps
 	cd benchmarks && CLAUDE_BIN=$(CURDIR)/$(CLAUDE_BIN) ../$(PY) bench_e2e.py
 
 lint: deps
-	$(VENV)/bin/ruff check claude_guard hooks tests benchmarks
+	$(VENV)/bin/ruff check claude_guard hooks tests benchmarks packaging
 	$(VENV)/bin/mypy
 
 deps: $(VENV)/.deps-installed $(CLAUDE_BIN) $(CLAUDE_LATEST_BIN)

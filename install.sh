@@ -7,6 +7,8 @@
 #   $HOME/.local/bin/claude-guard     the launcher
 #   $HOME/.claude/settings.json       hook registrations merged in; everything else kept
 #
+#   --wheelhouse DIR   install from the wheels in DIR only, with no package index (the fleet
+#                      artifact's ./wheelhouse, see packaging/build_artifact.py)
 # sudo ./install.sh --managed [--uninstall [--purge]]
 #   the org-owned install instead (see `claude-guard managed --help`): code in /opt/claude-guard,
 #   org policy and keys in /etc/claude-guard, hooks in Claude Code's managed settings. The CLI
@@ -15,6 +17,42 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# --- wheelhouse (fleet artifact) -------------------------------------------------------------
+# Takes `--wheelhouse DIR` out of the arguments and leaves the rest in "$@" for whatever parses
+# them next. An unpacked artifact (a wheelhouse/ and no pyproject.toml) uses its own wheelhouse
+# without being told, so it never reaches for an index. Then:
+#   package_source       what `pip install` gets: the repo, or claude-guard from DIR only
+#   pip_env              the environment pip runs with (no pip configuration with a wheelhouse)
+#   managed_source_args  where `claude-guard managed install` takes the package from
+refuse() { printf 'claude-guard install: error: %s\n' "$*" >&2; exit 1; }
+wheelhouse=""
+remaining_args=()
+while (($#)); do
+  case "$1" in
+    --wheelhouse)
+      (($# >= 2)) || refuse "--wheelhouse needs a directory"
+      wheelhouse="$2"; shift 2 ;;
+    --wheelhouse=*) wheelhouse="${1#--wheelhouse=}"; shift ;;
+    *) remaining_args+=("$1"); shift ;;
+  esac
+done
+set -- ${remaining_args[@]+"${remaining_args[@]}"}
+if [[ -z "$wheelhouse" && -d "$repo/wheelhouse" && ! -f "$repo/pyproject.toml" ]]; then
+  wheelhouse="$repo/wheelhouse"
+fi
+package_source=("$repo")
+pip_env=()
+managed_source_args=(--source "$repo")
+if [[ -n "$wheelhouse" ]]; then
+  [[ -d "$wheelhouse" ]] || refuse "wheelhouse $wheelhouse is not a directory"
+  wheelhouse="$(cd "$wheelhouse" && pwd)"
+  # No index, and no pip configuration either (a machine's pip.conf may add find-links, an
+  # index or constraints): what gets installed is exactly what the artifact holds.
+  package_source=(--isolated --no-index --find-links "$wheelhouse" claude-guard)
+  pip_env=(PIP_CONFIG_FILE=/dev/null)
+  managed_source_args=(--wheelhouse "$wheelhouse")
+fi
+# ----------------------------------------------------------------------------------------------
 
 managed=0 uninstall=0 purge=0
 for arg in "$@"; do
@@ -38,13 +76,13 @@ if [ "$managed" = 1 ]; then
   bootstrap="$(mktemp -d /tmp/claude-guard-bootstrap.XXXXXX)"
   trap 'rm -rf "$bootstrap"' EXIT
   "$python" -m venv "$bootstrap/venv"
-  "$bootstrap/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    --root-user-action=ignore "$repo"
+  env ${pip_env[@]+"${pip_env[@]}"} "$bootstrap/venv/bin/python" -m pip install --quiet \
+    --disable-pip-version-check --root-user-action=ignore "${package_source[@]}"
   if [ "$uninstall" = 1 ]; then
     args=(managed uninstall)
     [ "$purge" = 1 ] && args+=(--purge)
   else
-    args=(managed install --python "$python" --source "$repo")
+    args=(managed install --python "$python" "${managed_source_args[@]}")
   fi
   "$bootstrap/venv/bin/claude-guard" "${args[@]}"
   exit 0
@@ -73,7 +111,8 @@ if ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
 fi
 
 say "installing the package into $venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "$repo"
+env ${pip_env[@]+"${pip_env[@]}"} "$venv/bin/python" -m pip install --quiet \
+  --disable-pip-version-check --upgrade "${package_source[@]}"
 
 launcher="$bin_dir/claude-guard"
 tmp="$(mktemp "$bin_dir/.claude-guard.XXXXXX")"
