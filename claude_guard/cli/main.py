@@ -33,6 +33,7 @@ from claude_guard.event.models import ValidationError, describe_validation_error
 from claude_guard.event.parse import HookFailure, decode_event, validate_event
 from claude_guard.fsutil import atomic_write, walk_tree
 from claude_guard.home import GuardHome
+from claude_guard.managed import ManagedLayout
 from claude_guard.policy.effective import effective_policy
 from claude_guard.policy.ignored import ignored_settings
 from claude_guard.policy.loader import PolicyError, load_layer_file, load_layers
@@ -451,12 +452,23 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
+@click.option(
+    "--system",
+    is_flag=True,
+    help="Verify the managed install's trail (/var/log/claude-guard) with its audit key "
+    "(root only: the key is root's).",
+)
+@click.option("--root", type=click.Path(path_type=Path), default=None, hidden=True)
+def audit_verify(system: bool, root: Path | None) -> None:
     """Check that no audit record was altered, removed or reordered."""
-    home = _guard_home()
-    key_path = home.key_path
+    if system:
+        layout = ManagedLayout(root) if root else ManagedLayout.system()  # --root: tests
+        audit_dir, key_path = layout.audit_dir, layout.audit_key
+    else:
+        home = _guard_home()
+        audit_dir, key_path = home.audit_dir, home.key_path
     try:
-        result = verify_chain(home.audit_dir, key_path.read_bytes())
+        result = verify_chain(audit_dir, key_path.read_bytes())
     except FileNotFoundError:
         _fail(f"no installation key at {key_path}", 1)
     except OSError as exc:

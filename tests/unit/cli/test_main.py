@@ -93,3 +93,24 @@ def test_audit_verify(guard: GuardEnv, run) -> None:
     log.write_text(log.read_text().replace('"deny"', '"allow"'))
     tampered = _cli("audit", "verify")
     assert tampered.exit_code == 1 and "MAC mismatch" in tampered.output
+
+
+def test_audit_verify_system_checks_the_managed_trail_with_the_root_key(tmp_path: Path) -> None:
+    from claude_guard.managed import ManagedLayout
+    from claude_guard.record.audit_log import AuditLog
+
+    layout = ManagedLayout(tmp_path)
+    layout.keys_dir.mkdir(parents=True)
+    layout.audit_key.write_bytes(b"k" * 32)
+    trail = AuditLog(layout.audit_dir, layout.audit_key.read_bytes())
+    trail.record(event="PreToolUse", decision="deny", user="dev")
+    trail.record(event="PreToolUse", decision="allow", user="dev")
+    intact = _cli("audit", "verify", "--system", "--root", str(tmp_path))
+    assert intact.exit_code == 0 and "2 records: intact" in intact.output
+    log = next(layout.audit_dir.glob("*.jsonl"))
+    log.write_text(log.read_text().replace('"deny"', '"allow"'))
+    tampered = _cli("audit", "verify", "--system", "--root", str(tmp_path))
+    assert tampered.exit_code == 1 and "MAC mismatch" in tampered.output
+    layout.audit_key.unlink()
+    no_key = _cli("audit", "verify", "--system", "--root", str(tmp_path))
+    assert no_key.exit_code == 1 and str(layout.audit_key) in no_key.output
