@@ -49,6 +49,11 @@ STARTER_POLICY = """\
 version: "org-1"
 name: organisation policy
 extends: default
+# Claude Code before 2.1.332 ignores the hooks' `onFailure: "block"`: there a hook that cannot
+# run lets the call through. Older clients get every tool call and prompt denied, with how to
+# update. Lower layers can only raise it.
+client:
+  min_version: "2.1.332"
 """
 
 # Installs the package into the venv at layout.venv made from `python`; a test passes a stub.

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import ClaudeRun, Project, guard_reason, make_project
+from harness import ClaudeRun, Project, find_claude_bin, guard_reason, make_project
 from managed_harness import (
     LAYOUT,
     Developer,
@@ -42,6 +42,8 @@ from managed_harness import (
     snapshot,
     system_records,
 )
+
+from claude_guard.cli.managed_install import STARTER_POLICY
 
 pytestmark = [
     pytest.mark.e2e,
@@ -87,6 +89,10 @@ def managed_machine(claude_bin: Path) -> Iterator[None]:
     with machine_lock():
         try:
             managed_install()
+            # The roads run on every client version tested, the oldest too: the starter
+            # policy's client minimum is tried by its own test and lifted for the rest.
+            assert LAYOUT.org_policy.read_text() == STARTER_POLICY
+            LAYOUT.org_policy.write_text(STARTER_POLICY.replace(STARTER_MINIMUM, ""))
             yield
         finally:
             if any(path.exists() for path in managed_locations()):
@@ -196,6 +202,35 @@ def attempt(
 
 
 # ----------------------------------------------------------------------------- the roads
+
+STARTER_MINIMUM = 'client:\n  min_version: "2.1.332"\n'
+
+
+def _client_version() -> tuple[int, ...]:
+    binary = find_claude_bin()
+    assert binary is not None
+    package = Path(os.path.realpath(binary)).parent.parent / "package.json"
+    return tuple(int(part) for part in json.loads(package.read_text())["version"].split("."))
+
+
+def test_the_starter_policy_refuses_a_client_that_ignores_on_failure(
+    developer: Developer, client: Path, project: Project
+) -> None:
+    """The org policy the install writes sets the client minimum to the first version seen to
+    honour `onFailure: "block"`: an older client gets nothing past the prompt."""
+    relaxed = LAYOUT.org_policy.read_text()
+    LAYOUT.org_policy.write_text(STARTER_POLICY)
+    try:
+        run = run_claude_as(developer, client, project.root, [[bash("cat README.md")]])
+    finally:
+        LAYOUT.org_policy.write_text(relaxed)
+    if _client_version() >= (2, 1, 332):
+        result = run.tool_result(tool_id(1))
+        assert not result.is_error and "end-to-end tests" in result.text, run.describe()
+    else:
+        shown = str((run.result or {}).get("result", ""))
+        assert "older than 2.1.332" in shown, run.describe()
+        assert run.message_requests() == [], run.describe()
 
 
 def test_developer_session_runs_everyday_commands(

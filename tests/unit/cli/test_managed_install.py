@@ -29,6 +29,7 @@ from claude_guard.cli.managed_install import (
     install,
     pip_install,
     uninstall,
+    validate_org_policy,
 )
 from claude_guard.cli.managed_service import pid_file
 from claude_guard.cli.managed_settings import MANAGED_HOOK_EVENTS
@@ -411,3 +412,11 @@ def test_a_non_root_user_cannot_install(real_install: ManagedLayout, other_user:
     )
     assert result.returncode == 1
     assert "must run as root" in result.stderr
+
+
+def test_the_starter_org_policy_refuses_clients_that_ignore_on_failure(tmp_path: Path) -> None:
+    """2.1.197 ignores the hooks' onFailure: "block"; 2.1.332 honours it (seen on both)."""
+    install(plan(tmp_path))
+    policy = validate_org_policy(ManagedLayout(tmp_path))
+    assert policy.client_min_version == "2.1.332"
+    assert policy.client_too_old("2.1.197") and not policy.client_too_old("2.1.332")
