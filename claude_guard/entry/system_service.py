@@ -72,6 +72,8 @@ from claude_guard.route import (
 READ_TIMEOUT_SECONDS = 5.0
 CLAIM_MAX_AGE_SECONDS = 600.0
 WORKER_IDLE_SECONDS = 1800.0
+# A retired worker's calls in flight get this long to finish before it exits.
+WORKER_FINISH_SECONDS = 30.0
 # How often spooled last-resort records are signed into the trail, idle workers retired and
 # old claims forgotten.
 SWEEP_SECONDS = 10.0
@@ -394,16 +396,21 @@ class WorkerProcess:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         become(self.user)
         self.service.audit_key = b""  # root's; this process never signs
+        running: list[threading.Thread] = []
         while True:
             try:
                 message, fds, _, _ = socket.recv_fds(self.handoff, 16, 1)
             except OSError:
-                return
+                break
             if not message or not fds:
-                return  # root closed the hand-off: finish what runs, then exit
+                break  # root closed the hand-off: finish what runs, then exit
             conn = socket.socket(fileno=fds[0])
             hook_pid = int.from_bytes(message[1:5], "big", signed=True)
-            threading.Thread(target=self.handle, args=(conn, hook_pid), daemon=False).start()
+            thread = threading.Thread(target=self.handle, args=(conn, hook_pid))
+            thread.start()
+            running = [t for t in running if t.is_alive()] + [thread]
+        for thread in running:
+            thread.join(WORKER_FINISH_SECONDS)
 
     def handle(self, conn: socket.socket, hook_pid: int) -> None:
         with conn:
