@@ -3,14 +3,10 @@ elsewhere deny". Every decision records the route."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-import threading
 
 import pytest
 
-from claude_guard.entry import wire as runtime
 from tests.conftest import GuardEnv
 from tests.unit.entry.service_helpers import hook, records, socket_path, start_service
 
@@ -105,40 +101,31 @@ def test_the_service_learns_the_route_but_never_a_credential(org: GuardEnv) -> N
     assert (record["decided_by"], record["route"]) == ("service", "anthropic-api")
 
 
-def test_the_request_carries_a_credential_s_presence_only(org: GuardEnv) -> None:
+def test_the_request_carries_a_credential_s_presence_only(
+    org: GuardEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bytes the hook would send the service (built by the hook script's own Call): a
+    credential as "1", a base URL cut to its scheme and authority. (A listener standing in for
+    the service would not get them: the hook checks its peer is the service first.)"""
+    import importlib.util
+
+    from tests.conftest import REPO
+
     canary = "sk-ant-CANARY-route-5d8e1f"
-    path = socket_path(org)
-    runtime.ensure_private_dir(path.parent)
-    server = socket.socket(socket.AF_UNIX)
-    server.bind(str(path))
-    server.listen(1)
-    seen: list[bytes] = []
-
-    def listen() -> None:
-        conn, _ = server.accept()
-        conn.settimeout(5)
-        data = b""
-        with contextlib.suppress(OSError):
-            while chunk := conn.recv(1 << 16):
-                data += chunk
-                if len(data) > 64 and data.count(b"\0") >= 2:
-                    break
-        seen.append(data)
-        conn.sendall(b"garbage")  # not an answer: the hook decides itself
-        conn.close()
-
-    thread = threading.Thread(target=listen, daemon=True)
-    thread.start()
-    event = org.tool("Read", file_path=str(org.project / "README.md"))
     base_url = "https://gw.corp.example:8443/v1/CANARY-PATH?key=CANARY-QUERY"
-    assert (
-        hook(event, {"ANTHROPIC_API_KEY": canary, "ANTHROPIC_BASE_URL": base_url}).returncode == 0
+    monkeypatch.setenv("ANTHROPIC_API_KEY", canary)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", base_url)
+    spec = importlib.util.spec_from_file_location(
+        "cg_hook", REPO / "hooks" / "claude_guard_hook.py"
     )
-    thread.join(timeout=10)
-    server.close()
-    assert seen and b"ANTHROPIC_API_KEY\x001" in seen[0] and canary.encode() not in seen[0]
-    assert b"ANTHROPIC_BASE_URL\x00https://gw.corp.example:8443\x00" in seen[0]
-    assert b"CANARY-PATH" not in seen[0] and b"CANARY-QUERY" not in seen[0]
+    assert spec and spec.loader
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    event = json.dumps(org.tool("Read", file_path=str(org.project / "README.md"))).encode()
+    sent = script.Call(str(socket_path(org).parent), "service.sock", event, "0" * 32).request
+    assert b"ANTHROPIC_API_KEY\x001" in sent and canary.encode() not in sent
+    assert b"ANTHROPIC_BASE_URL\x00https://gw.corp.example:8443\x00" in sent
+    assert b"CANARY-PATH" not in sent and b"CANARY-QUERY" not in sent
 
 
 def test_hook_and_service_send_and_take_the_same_variables() -> None:
