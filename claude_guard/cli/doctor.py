@@ -54,6 +54,8 @@ CONTENT_EXPORT_VARIABLES = (
     "OTEL_LOG_RAW_API_BODIES",
 )
 NONESSENTIAL_TRAFFIC = "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"
+# Claude Code's cache of server-managed settings, in its config folder (~/.claude).
+REMOTE_SETTINGS = "remote-settings.json"
 _OFF = ("", "0", "false", "no", "off")
 _VERSION = re.compile(r"\b(\d{1,6}\.\d{1,6}\.\d{1,6})\b")
 CLAUDE_VERSION_SECONDS = 20.0
@@ -87,6 +89,7 @@ class Doctor:
             self.client_version_check(policy),
             self.content_export_check(),
             self.nonessential_traffic_check(),
+            self.remote_settings_check(),
         ]
         return checks
 
@@ -261,6 +264,28 @@ class Doctor:
             f'set "env": {{"{NONESSENTIAL_TRAFFIC}": "1"}} in managed settings',
         )
 
+    def remote_settings_check(self) -> Check:
+        """The client's cache of server-managed settings is a file the developer can write, and
+        when it holds any setting the client (2.1.197 and 2.1.332, seen) takes it as the one
+        managed source: the managed-settings.d drop-in and its hooks are then ignored."""
+        found = [path for path in self._remote_settings_paths() if _non_empty(path)]
+        if found:
+            return Check(
+                "remote-settings",
+                "fail",
+                f"{found[0]} is not empty: Claude Code takes it over the managed drop-in, so "
+                "the claude-guard hooks may not run",
+                f"rm {found[0]} (an organisation with server-managed settings sets "
+                '"forceRemoteSettingsRefresh": true in managed settings instead)',
+            )
+        return Check("remote-settings", "pass", "no cached remote settings in the user's home")
+
+    def _remote_settings_paths(self) -> list[Path]:
+        folders = [Path(self.env.user_home) / ".claude"]
+        if config_dir := self.environ.get("CLAUDE_CONFIG_DIR"):
+            folders.append(Path(config_dir))
+        return [folder / REMOTE_SETTINGS for folder in dict.fromkeys(folders)]
+
     def _settings_env(self) -> list[tuple[Path, dict[str, Any]]]:
         """The `env` of the user's settings and of every managed settings file."""
         files = list(read_managed_settings(self.layout))
@@ -271,6 +296,20 @@ class Doctor:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _non_empty(path: Path) -> bool:
+    """Anything but an absent, empty or `{}` file; unreadable counts as present (fail closed)."""
+    try:
+        text = path.read_text(errors="replace").strip()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    try:
+        return bool(json.loads(text or "{}") != {})
+    except ValueError:
+        return True
 
 
 def _has_our_hook(hooks: Any, event: str) -> bool:

@@ -107,9 +107,23 @@ def test_a_healthy_managed_machine_passes(machine: Machine) -> None:
         "client-version",
         "content-export",
         "nonessential-traffic",
+        "remote-settings",
     ]
     assert "version managed@org-7+default@" in machine.check("policy").detail
     assert "sha256 " in machine.check("policy").detail
+
+
+def test_cached_remote_settings_in_the_home_fail(machine: Machine) -> None:
+    """A non-empty ~/.claude/remote-settings.json displaces the drop-in (seen on 2.1.197 and
+    2.1.332); `{}`, what the client itself caches when there are none, does not."""
+    folder = Path(machine.environ["HOME"]) / ".claude"
+    folder.mkdir(parents=True, exist_ok=True)
+    cached = folder / "remote-settings.json"
+    cached.write_text("{}\n")
+    assert machine.check("remote-settings").status == "pass"
+    cached.write_text(json.dumps({"disableAllHooks": True}))
+    check = machine.check("remote-settings")
+    assert check.status == "fail" and str(cached) in check.detail and f"rm {cached}" in check.fix
 
 
 def test_cli_json_and_exit_codes(machine: Machine, monkeypatch) -> None:

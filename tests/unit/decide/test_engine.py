@@ -70,6 +70,19 @@ def test_guard_files_are_protected_from_edits_but_readable(guard: GuardEnv, run)
     assert run(guard.tool("Read", file_path=str(key))).exit_code == 2
 
 
+def test_the_cached_remote_settings_cannot_be_written(guard: GuardEnv, run) -> None:
+    """Any setting in ~/.claude/remote-settings.json displaces the managed drop-in (the client
+    takes one managed source), so the agent may not write it, by tool or by command."""
+    cached = guard.home / ".claude" / "remote-settings.json"
+    body = '{"disableAllHooks": true}'
+    assert run(guard.tool("Write", file_path=str(cached), content=body)).exit_code == 2
+    tilde = guard.tool("Write", file_path="~/.claude/remote-settings.json", content="{}")
+    assert run(tilde).exit_code == 2
+    command = f"echo '{body}' > {cached}"
+    assert run(guard.tool("Bash", command=command)).exit_code == 2
+    assert run(guard.tool("Read", file_path=str(cached))).exit_code == 0
+
+
 def _bash_output(guard: GuardEnv, stdout: str) -> dict:
     return guard.bash_output(stdout)
 
