@@ -365,35 +365,25 @@ def test_settings_shipped_before_the_session_change_nothing(
     assert "guard-service=off" in run.tool_result(tool_id(1)).text, run.describe()
 
 
-# The client skips server-managed settings (and their cache) when ANTHROPIC_BASE_URL is not
-# Anthropic's; this stands in for a developer on api.anthropic.com with an API key. Offline,
-# the fetch fails and the client keeps the cached copy, as on a machine that blocks the fetch.
-AS_ON_THE_ANTHROPIC_API = {"_CLAUDE_CODE_ASSUME_FIRST_PARTY_BASE_URL": "1"}
-
-
-def test_cached_remote_settings_in_the_home_change_nothing(
-    developer: Developer, client: Path, project: Project, evidence: Evidence
+def test_cached_remote_settings_in_the_home_are_reported_by_doctor(
+    developer: Developer, project: Project
 ) -> None:
     """`~/.claude/remote-settings.json` is the client's cache of server-managed settings, and
-    the developer's to write. With any setting in it the client takes it as the one managed
-    source and ignores the drop-in (2.1.197: any key; 2.1.332: `disableAllHooks`, `env`).
-    Fails until the client (or an org setting) stops a user-written cache displacing the
-    managed files."""
+    the developer's to write. With a setting in it, a client on Anthropic's API takes it as the
+    one managed source and ignores the drop-in (seen on 2.1.197 and 2.1.332): a road this
+    install cannot close (see the README). The guard denies the agent writing it; `doctor`,
+    run as the developer, fails on one that exists."""
     cached = developer.home / ".claude" / "remote-settings.json"
     cached.parent.mkdir(parents=True, exist_ok=True)
     cached.write_text(json.dumps({"allowManagedHooksOnly": False, "disableAllHooks": True}))
     developer.chown(cached.parent)
     try:
-        attempt(
-            developer,
-            client,
-            project,
-            evidence,
-            [[bash(SHOW_GUARD_ENV)]],
-            extra_env=AS_ON_THE_ANTHROPIC_API,
-        )
+        done = run_as(developer, [str(LAYOUT.launcher), "doctor", "--json"], cwd=project.root)
     finally:
         cached.unlink(missing_ok=True)
+    checks = {c["check"]: c for c in json.loads(done.stdout)}
+    assert done.returncode == 1 and checks["remote-settings"]["status"] == "fail", done.stdout
+    assert str(cached) in checks["remote-settings"]["detail"]
 
 
 @pytest.mark.parametrize("where", SETTINGS_FILES.keys())
