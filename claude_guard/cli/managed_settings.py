@@ -26,13 +26,12 @@ from claude_guard.managed import ManagedLayout
 from claude_guard.policy.merge import EffectivePolicy
 from claude_guard.policy.schema import Access, Action, PathRule, Scope
 
-# Every event the guard decides or records, plus the two that carry tool output or a command
-# the other events do not see (a failing command's output; a skill's `!cmd` preamble).
-MANAGED_HOOK_EVENTS: dict[str, str | None] = {
-    **HOOK_EVENTS,
-    "PostToolUseFailure": "*",
-    "PreSkillShellCommand": None,
-}
+# Every event the guard decides or records. Not yet `PostToolUseFailure` (a failing command's
+# output, which no hook can replace) nor `PreSkillShellCommand` (a skill's `!cmd` preamble):
+# the engine does not decide them yet, so a registration would only deny them as unknown
+# events (noise on every failing command, every skill preamble blocked). Issue #11 adds them
+# with decisions of their own, together with confinement of the commands they run.
+MANAGED_HOOK_EVENTS: dict[str, str | None] = dict(HOOK_EVENTS)
 # The client's own fail-closed switch: only "continue" and "block" are accepted (any other
 # value silently drops the hook).
 ON_FAILURE = "block"

@@ -142,7 +142,10 @@ def test_drop_in_registers_every_event_and_blocks_when_the_hook_cannot_run(
     hooks = settings["hooks"]
     assert isinstance(hooks, dict)
     assert set(hooks) == set(MANAGED_HOOK_EVENTS)
-    assert {"PostToolUseFailure", "PreSkillShellCommand", "PreToolUse"} <= set(hooks)
+    assert {"PreToolUse", "PostToolUse", "UserPromptSubmit", "SessionStart"} <= set(hooks)
+    # Registered only once the engine decides them (issue #11): today they would be denied as
+    # unknown events, blocking every skill preamble.
+    assert not {"PostToolUseFailure", "PreSkillShellCommand"} & set(hooks)
     for event, groups in hooks.items():
         (group,) = groups
         assert group.get("matcher") == MANAGED_HOOK_EVENTS[event]
