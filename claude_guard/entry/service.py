@@ -376,25 +376,26 @@ class Service:
 
 
 def read_request(conn: socket.socket) -> tuple[dict[str, str], bytes]:
-    if _read_exact(conn, len(runtime.REQUEST_MAGIC)) != runtime.REQUEST_MAGIC:
+    if read_exact(conn, len(runtime.REQUEST_MAGIC)) != runtime.REQUEST_MAGIC:
         raise BadRequest("not a claude-guard request")
-    meta_size = int.from_bytes(_read_exact(conn, 4), "big")
+    meta_size = int.from_bytes(read_exact(conn, 4), "big")
     if meta_size > runtime.MAX_META_BYTES:
         raise BadRequest("meta too large")
-    meta = runtime.decode_meta(_read_exact(conn, meta_size))
-    event_size = int.from_bytes(_read_exact(conn, 8), "big")
+    meta = runtime.decode_meta(read_exact(conn, meta_size))
+    event_size = int.from_bytes(read_exact(conn, 8), "big")
     if event_size > runtime.MAX_EVENT_BYTES:
         raise BadRequest("event too large")
-    return meta, _read_exact(conn, event_size)
+    return meta, read_exact(conn, event_size)
 
 
-def _read_exact(conn: socket.socket, size: int) -> bytes:
+def read_exact(conn: socket.socket, size: int) -> bytes:
+    """Exactly `size` bytes from `conn`; BadRequest if it ends first."""
     chunks: list[bytes] = []
     remaining = size
     while remaining:
         chunk = conn.recv(min(remaining, 1 << 20))
         if not chunk:
-            raise BadRequest("request ended early")
+            raise BadRequest("ended early")
         chunks.append(chunk)
         remaining -= len(chunk)
     return b"".join(chunks)
@@ -467,10 +468,10 @@ def control(home: Path, op: str, timeout: float = 5.0) -> str | None:
             sock.settimeout(timeout)
             sock.connect(str(path))
             sock.sendall(request)
-            head = _read_exact(sock, len(runtime.RESPONSE_MAGIC) + 2)
+            head = read_exact(sock, len(runtime.RESPONSE_MAGIC) + 2)
             if head[: len(runtime.RESPONSE_MAGIC)] != runtime.RESPONSE_MAGIC:
                 return None
-            stdout = _read_exact(sock, int.from_bytes(_read_exact(sock, 4), "big"))
+            stdout = read_exact(sock, int.from_bytes(read_exact(sock, 4), "big"))
     except (OSError, BadRequest):
         return None
     return stdout.decode("utf-8")

@@ -51,6 +51,7 @@ from claude_guard.entry.service import (
     encode_response,
     event_kind_of,
     peer_credentials,
+    read_exact,
     read_request,
 )
 from claude_guard.entry.warm import WarmState
@@ -271,10 +272,10 @@ class SystemService:
         says), appended, acknowledged. A worker that sends nonsense is dropped."""
         try:
             worker.records.settimeout(READ_TIMEOUT_SECONDS)
-            size = int.from_bytes(_read_exact(worker.records, 4), "big")
+            size = int.from_bytes(read_exact(worker.records, 4), "big")
             if size > MAX_RECORD_BYTES:
                 raise BadRequest("record too large")
-            record = json.loads(_read_exact(worker.records, size))
+            record = json.loads(read_exact(worker.records, size))
             if not isinstance(record, dict):
                 raise BadRequest("not a record")
         except (OSError, ValueError, BadRequest):
@@ -459,7 +460,7 @@ class WorkerProcess:
             try:
                 self.records.settimeout(None)
                 self.records.sendall(len(data).to_bytes(4, "big") + data)
-                ack = _read_exact(self.records, 1)
+                ack = read_exact(self.records, 1)
             except (OSError, BadRequest):
                 raise AuditError("the system service did not take the record") from None
         if ack != RECORD_WRITTEN:
@@ -494,18 +495,6 @@ def _spool_owner(info: os.stat_result) -> dict[str, Any]:
     except KeyError:
         user = str(info.st_uid)
     return {"user": user}
-
-
-def _read_exact(sock: socket.socket, size: int) -> bytes:
-    chunks: list[bytes] = []
-    remaining = size
-    while remaining:
-        chunk = sock.recv(min(remaining, 1 << 20))
-        if not chunk:
-            raise BadRequest("ended early")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
 
 
 def _root_key(path: Path) -> bytes:
